@@ -1,0 +1,3 @@
+from abstract_search.cli import main
+
+raise SystemExit(main())

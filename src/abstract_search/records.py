@@ -1,0 +1,171 @@
+"""The record type every stage reads: one talk, poster or paper abstract.
+
+Records cross every module border as frozen dataclasses and are stored as JSON Lines,
+one object per line, so a corpus is a plain text file a person can read and diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS = ("talk", "poster", "paper")
+
+# Where named corpora live: `--corpus workshop2025` means data/workshop2025.jsonl.
+DATA_DIR = Path(os.environ.get("ABSTRACT_SEARCH_DATA", Path(__file__).resolve().parents[2] / "data"))
+DEFAULT_CORPUS = "workshop2025"
+
+
+class CorpusError(ValueError):
+    """A corpus file is missing or malformed; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Abstract:
+    """One item of a corpus: a talk, a poster or a paper.
+
+    Only `id` and `title` are required; everything else may be empty (a poster has no
+    abstract, a journal paper has no date or session).
+    """
+
+    id: str
+    title: str
+    kind: str = "paper"
+    number: int | None = None
+    speakers: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    abstract: str = ""
+    date: str = ""
+    start: str = ""
+    end: str = ""
+    session: str = ""
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    figure_captions: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.id.strip():
+            raise CorpusError("record has an empty id")
+        if self.kind not in KINDS:
+            raise CorpusError(f"record {self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+
+    @property
+    def text(self) -> str:
+        """Title and abstract: what the dense model reads."""
+        return f"{self.title}. {self.abstract}".strip() if self.abstract else self.title
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict, where: str = "") -> Abstract:
+        """Builds a record from a JSON object, with errors that say where the bad field is."""
+        prefix = f"{where}: " if where else ""
+        if not isinstance(data, dict):
+            raise CorpusError(f"{prefix}expected a JSON object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise CorpusError(f"{prefix}unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        for required in ("id", "title"):
+            if not isinstance(data.get(required), str) or not data[required].strip():
+                raise CorpusError(f"{prefix}field {required!r} is missing or empty")
+        values = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data or data[f.name] is None:
+                continue
+            value = data[f.name]
+            if f.name == "number":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise CorpusError(f"{prefix}field 'number' must be an integer, got {value!r}")
+            elif f.type.startswith("tuple"):
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise CorpusError(f"{prefix}field {f.name!r} must be a list of strings")
+                value = tuple(value)
+            elif not isinstance(value, str):
+                raise CorpusError(f"{prefix}field {f.name!r} must be a string, got {type(value).__name__}")
+            values[f.name] = value
+        try:
+            return cls(**values)
+        except CorpusError as err:
+            raise CorpusError(f"{prefix}{err}") from None
+
+
+def read_records(path: str | Path) -> list[Abstract]:
+    """Reads a JSON Lines corpus; any bad line is an error naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: no such corpus file")
+    records, seen = [], {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise CorpusError(f"{where}: not valid JSON ({err.msg})") from None
+            record = Abstract.from_json(data, where)
+            if record.id in seen:
+                raise CorpusError(f"{where}: duplicate id {record.id!r} (first on line {seen[record.id]})")
+            seen[record.id] = number
+            records.append(record)
+    if not records:
+        raise CorpusError(f"{path}: the corpus is empty")
+    return records
+
+
+def write_records(records: Iterable[Abstract], path: str | Path) -> Path:
+    """Writes records as JSON Lines atomically: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def corpus_hash(records: Sequence[Abstract]) -> str:
+    """A content hash of a corpus: an index built from other records is refused."""
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def resolve_corpus(name_or_path: str | None) -> tuple[str, Path]:
+    """Maps `--corpus` to (name, path): a bare name is data/NAME.jsonl, else a file path."""
+    value = name_or_path or DEFAULT_CORPUS
+    candidate = Path(value)
+    if candidate.suffix == ".jsonl" or candidate.exists() or "/" in value:
+        if not candidate.is_file():
+            raise CorpusError(f"{candidate}: no such corpus file")
+        return candidate.stem, candidate
+    path = DATA_DIR / f"{value}.jsonl"
+    if not path.is_file():
+        available = sorted(p.stem for p in DATA_DIR.glob("*.jsonl"))
+        raise CorpusError(
+            f"unknown corpus {value!r}; available: {', '.join(available) or '(none)'}; "
+            "or give a path to a .jsonl file (make one with `abstract-search ingest`)"
+        )
+    return value, path
