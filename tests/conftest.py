@@ -56,3 +56,68 @@ def workshop_records():
     from abstract_search.records import read_records
 
     return read_records(WORKSHOP)
+
+
+# --- search stage: a tiny corpus and an engine over it (fake embedder, private index root) ---
+
+MINI_CORPUS = [
+    {
+        "id": "T01",
+        "title": "Certification of boroxol ring population in vitreous B2O3",
+        "kind": "talk",
+        "speakers": ["Shingo Urata"],
+        "affiliations": ["AGC Inc."],
+        "date": "2025-08-08",
+        "session": "MLIP",
+        "tags": ["MLIP"],
+        "abstract": "We certify the boroxol ring population in B2O3 glass. The fraction is "
+        "0.75 as in Fig. 1. Machine learning potentials were trained on DFT data.",
+    },
+    {
+        "id": "T02",
+        "title": "Effect of forming procedure on network glasses",
+        "kind": "talk",
+        "speakers": ["Jincheng Du"],
+        "affiliations": ["University of North Texas"],
+        "date": "2025-08-07",
+        "session": "MD/MC",
+        "tags": ["MD"],
+        "abstract": "The quench rate changes the glass structure. Faster "
+        "cooling gives a higher fictive temperature, as Smith et al. reported.",
+    },
+    {
+        "id": "T03",
+        "title": "Alkali ions in mixed lithium-sodium silicates",
+        "kind": "talk",
+        "speakers": ["Alastair N. Cormack"],
+        "affiliations": ["Alfred University"],
+        "date": "2025-08-06",
+        "session": "MD",
+        "tags": ["MD"],
+        "abstract": "Lithium and sodium environments in mixed alkali "
+        "silicates from molecular dynamics. Li⁺ ions cluster near non-bridging oxygens.",
+    },
+    {
+        "id": "P01",
+        "title": "Novel electronic-conductive Nb2O5-BaO-SiO2 glass-ceramics",
+        "kind": "poster",
+        "speakers": ["Tetsuya Nakashima"],
+        "affiliations": ["AGC Inc."],
+    },
+]
+
+
+@pytest.fixture()
+def mini_corpus(tmp_path):
+    import json
+
+    path = tmp_path / "mini.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in MINI_CORPUS), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def mini_engine(mini_corpus, tmp_path, fake_embedder):
+    from abstract_search.engine import Engine
+
+    return Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path / "index", progress=False)
