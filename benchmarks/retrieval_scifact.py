@@ -1,0 +1,116 @@
+"""SciFact retrieval: BM25 only, dense only and the default hybrid, on train and test.
+
+The default embeds each abstract as its whole-text vector plus the mean of its 128-word chunks
+(`*_whole_text` rows use the whole text alone, cut by the model at 256 word pieces). Every
+tuning choice is read off the train split (809 queries): the fusion grid below is printed for
+train only, and the test split is evaluated with the default configuration from
+abstract_search.search.FusionConfig. Also measures the recall@10 of an HNSW index against exact
+search on the same vectors (the index switches to HNSW for large corpora). Embeddings are
+cached under index/_bench/embed_cache (the first run embeds 5,183 abstracts and their chunks,
+many minutes; later runs take seconds).
+
+    .venv/bin/python benchmarks/retrieval_scifact.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
+
+from abstract_search.embed import load_embedder  # noqa: E402
+from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
+from abstract_search.evaluate import load_beir, mean_metrics, pipeline_rankings  # noqa: E402
+from abstract_search.index import IndexConfig  # noqa: E402
+from abstract_search.lexical import build_lexical_index  # noqa: E402
+from abstract_search.search import FusionConfig  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+CACHE = ROOT / "index" / "_bench" / "embed_cache"
+RESULTS = ROOT / "benchmarks" / "results" / "retrieval_scifact.json"
+GRID = (
+    [("zscore", w, 0.1) for w in (0.4, 0.5, 0.6, 0.7)]
+    + [("zscore", 0.6, f) for f in (0.0, 0.06, 0.08)]
+    + [("minmax", w, 0.0) for w in (0.5, 0.6, 0.7)]
+    + [("rrf", 0.5, 0.0)]
+)
+
+
+def hnsw_recall(doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10) -> dict:
+    """recall@k of the HNSW index against exact inner-product search, and the speed ratio."""
+    from abstract_search.index import faiss_search, make_faiss_index
+
+    exact = make_faiss_index(doc_vectors, kind="flat")
+    approx = make_faiss_index(doc_vectors, kind="hnsw")
+    t0 = time.perf_counter()
+    _, truth = faiss_search(exact, query_vectors, k)
+    t1 = time.perf_counter()
+    _, found = faiss_search(approx, query_vectors, k)
+    t2 = time.perf_counter()
+    recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(truth, found, strict=True)])
+    return {"recall@10": round(float(recall), 4), "hnsw_vs_exact_time": round((t2 - t1) / max(t1 - t0, 1e-9), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    args = parser.parse_args()
+    records, train = load_beir(SCIFACT, "train")
+    _, test = load_beir(SCIFACT, "test")
+    embedder = load_embedder()
+    texts = [r.text for r in records]
+    doc_vectors = embed_documents(
+        texts, embedder, CACHE, chunk_words=IndexConfig().chunk_words, show_progress=not args.json
+    )
+    whole_vectors = embed_with_cache(texts, embedder, CACHE, show_progress=not args.json)
+    lexical = build_lexical_index(records)
+    result: dict = {"documents": len(records), "model": embedder.model_id, "default": FusionConfig().__dict__}
+    for name, queries in (("train", train), ("test", test)):
+        query_vectors = embed_with_cache(list(queries.texts), embedder, CACHE)
+        rankings = pipeline_rankings(records, queries.texts, doc_vectors, query_vectors, lexical=lexical)
+        result[name] = {
+            pipe: {m: v for m, v in mean_metrics(r, queries).items() if m in ("ndcg@10", "recall@100")}
+            for pipe, r in rankings.items()
+        }
+        whole = pipeline_rankings(records, queries.texts, whole_vectors, query_vectors, lexical=lexical)
+        for pipe in ("dense", "hybrid"):
+            figures = mean_metrics(whole[pipe], queries)
+            result[name][f"{pipe}_whole_text"] = {m: figures[m] for m in ("ndcg@10", "recall@100")}
+        result[name]["queries"] = len(queries.ids)
+        if name == "train":
+            grid = {}
+            for method, weight, floor in GRID:
+                config = FusionConfig(method=method, dense_weight=weight, dense_spread_floor=floor)
+                hybrid = pipeline_rankings(
+                    records, queries.texts, doc_vectors, query_vectors, lexical=lexical, fusion=config
+                )["hybrid"]
+                grid[f"{method}@{weight}/floor{floor}"] = mean_metrics(hybrid, queries)["ndcg@10"]
+            result["train_fusion_grid_ndcg@10"] = grid
+        else:
+            result["hnsw"] = hnsw_recall(doc_vectors, query_vectors)
+    if not args.json:
+        print(f"SciFact, {len(records)} abstracts, {result['model']}")
+        print(f"{'split':6s} {'pipeline':17s} {'nDCG@10':>8s} {'R@100':>8s}")
+        for split in ("train", "test"):
+            for pipe in ("bm25", "dense", "hybrid", "dense_whole_text", "hybrid_whole_text"):
+                figures = result[split][pipe]
+                print(f"{split:6s} {pipe:17s} {figures['ndcg@10']:8.4f} {figures['recall@100']:8.4f}")
+        print(
+            "fusion grid on train (nDCG@10):",
+            ", ".join(f"{k} {v:.4f}" for k, v in result["train_fusion_grid_ndcg@10"].items()),
+        )
+        print(f"HNSW vs exact on test queries: recall@10 {result['hnsw']['recall@10']}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

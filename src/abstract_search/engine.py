@@ -1,0 +1,269 @@
+"""The service API the CLI and the app share: open a corpus once, then search and relate.
+
+`Engine.open()` reads the records, loads the index (building it on first use) and the BM25
+fields; the embedding model is loaded only when a query has to be embedded, through
+`abstract_search.embed.load_embedder`, so opening an engine never imports torch.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from abstract_search.embed import Embedder, load_embedder, resolve_model
+from abstract_search.index import (
+    DenseIndex,
+    IndexConfig,
+    IndexMismatchError,
+    build_index,
+    check_manifest,
+    load_index,
+    read_manifest,
+)
+from abstract_search.lexical import LexicalIndex, build_lexical_index, token_spans, tokenize
+from abstract_search.records import Abstract, CorpusError, read_records, resolve_corpus
+from abstract_search.search import (
+    Filters,
+    FusionConfig,
+    Hit,
+    Scores,
+    candidate_rows,
+    filter_mask,
+    fuse,
+    prepare_query,
+    top_rows,
+)
+from abstract_search.snippets import Snippet, build_snippet, matched_spans, sentence_scores
+
+BUILD_POLICIES = ("missing", "stale", "never")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Engine:
+    """Records, their index and BM25 fields, and the query operations over them."""
+
+    def __init__(
+        self,
+        corpus: str,
+        records: Sequence[Abstract],
+        index: DenseIndex,
+        lexical: LexicalIndex,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        fusion: FusionConfig | None = None,
+        notify: Callable[[str], None] = _stderr,
+    ):
+        self.corpus = corpus
+        self.records = list(records)
+        self.index = index
+        self.lexical = lexical
+        self.fusion = fusion or FusionConfig()
+        self.notify = notify
+        self._model = model
+        self._embedder = embedder
+        self._row_of = {record.id: row for row, record in enumerate(self.records)}
+
+    @classmethod
+    def open(
+        cls,
+        corpus: str | Path | None = None,
+        model: str | None = None,
+        progress: bool = True,
+        *,
+        embedder: Embedder | None = None,
+        root: str | Path | None = None,
+        build: str = "missing",
+        fusion: FusionConfig | None = None,
+        index_config: IndexConfig | None = None,
+    ) -> Engine:
+        """Opens a corpus (default workshop2025), building its index if `build` allows.
+
+        build: "missing" builds only when there is no index, "stale" also rebuilds one made from
+        another corpus version or model, "never" only loads.
+        """
+        if build not in BUILD_POLICIES:
+            raise ValueError(f"unknown build policy {build!r}; valid: {', '.join(BUILD_POLICIES)}")
+        name, path = resolve_corpus(str(corpus) if corpus else None)
+        records = read_records(path)
+        model_id = embedder.model_id if embedder else resolve_model(model)[0]
+        notify = _stderr if progress else (lambda message: None)
+        needs_build = False
+        try:
+            manifest = read_manifest(name, root)
+            needs_build = manifest is None and build != "never"
+            if manifest is not None and build == "stale":
+                check_manifest(manifest, records, model_id, name)
+        except IndexMismatchError as err:
+            if build != "stale":
+                raise
+            notify(f"rebuilding: {err}")
+            needs_build = True
+        if needs_build:
+            notify(f"building the index of {name!r} ({len(records)} records); this happens once")
+            embedder = embedder or load_embedder(model)
+            index = build_index(
+                records,
+                embedder,
+                name,
+                root=root,
+                config=index_config or IndexConfig(),
+                progress=notify if progress else None,
+            )
+        else:
+            index = load_index(records, name, model_id, root)
+        return cls(name, records, index, build_lexical_index(records), model, embedder, fusion, notify)
+
+    # --- embeddings ---------------------------------------------------------------------------
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """Unit rows aligned with `records` (inner product is cosine)."""
+        return self.index.embeddings
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self._model)
+        if self._embedder.model_id != self.index.manifest.model:
+            raise IndexMismatchError(
+                f"index built with {self.index.manifest.model!r}, query model is "
+                f"{self._embedder.model_id!r}; run `abstract-search build --corpus {self.corpus}`"
+            )
+        return self._embedder
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder().encode(list(texts))
+
+    # --- search -------------------------------------------------------------------------------
+
+    def search(self, query: str, top_k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The best `top_k` records for a query, each with its score breakdown and answer snippet."""
+        return self.search_many([query], top_k, filters)[0]
+
+    def search_many(self, queries: Sequence[str], top_k: int = 10, filters: Filters | None = None) -> list[list[Hit]]:
+        """Searches several queries with one model call (batch mode)."""
+        prepared = []
+        for query in queries:
+            text, truncated = prepare_query(query)
+            if truncated:
+                _stderr(f"note: the query was {len(query)} characters; searched its first {len(text)}")
+            prepared.append(text)
+        allowed = filter_mask(self.records, filters)
+        vectors = self.embed_queries(prepared)
+        return [self._rank(text, vector, top_k, allowed) for text, vector in zip(prepared, vectors, strict=True)]
+
+    def _rank(self, query: str, vector: np.ndarray, top_k: int, allowed: np.ndarray | None) -> list[Hit]:
+        lexical_all = self.lexical.scores(query)
+        _, dense_rows = self.index.search(vector[None, :], self.fusion.candidates)
+        rows = candidate_rows(lexical_all, dense_rows[0], self.fusion.candidates, allowed)
+        if len(rows) == 0:
+            return []
+        dense = self.embeddings[rows] @ vector
+        sentence = self._sentence_max(rows, vector, dense) if self.fusion.sentence_weight else None
+        fused = fuse(lexical_all[rows], dense, self.fusion, sentence)
+        order = top_rows(fused, top_k)
+        query_tokens = set(tokenize(query))
+        return [
+            self._hit(
+                int(rows[i]),
+                Scores(float(lexical_all[rows[i]]), float(dense[i]), float(fused[i])),
+                query_tokens,
+                vector,
+                rank,
+            )
+            for rank, i in enumerate(order, start=1)
+        ]
+
+    def _sentence_max(self, rows: np.ndarray, vector: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """Best single-sentence cosine per candidate (its whole-text cosine if it has no sentences)."""
+        table = self.index.sentences
+        if table.vectors is None:
+            return dense
+        best = np.full(len(self.records), -np.inf)
+        np.maximum.at(best, table.row, table.vectors @ vector)
+        return np.where(np.isfinite(best[rows]), best[rows], dense)
+
+    def _hit(
+        self,
+        row: int,
+        scores: Scores,
+        query_tokens: set[str],
+        vector: np.ndarray | None,
+        rank: int,
+        matched: Sequence[str] = (),
+    ) -> Hit:
+        record = self.records[row]
+        snippet = self._snippet(row, query_tokens, vector)
+        people = " ; ".join((record.title, *record.speakers, *record.affiliations))
+        extra = [people[s:e] for s, e in matched_spans(people, query_tokens)]
+        terms = tuple(dict.fromkeys([*matched, *snippet.matched_terms, *extra]))
+        return Hit(
+            id=record.id,
+            title=record.title,
+            speakers=record.speakers,
+            kind=record.kind,
+            score=scores.fused,
+            scores=scores,
+            snippet=snippet.text,
+            highlights=snippet.highlights,
+            matched_terms=terms,
+            affiliations=record.affiliations,
+            date=record.date,
+            session=record.session,
+            rank=rank,
+        )
+
+    def _snippet(self, row: int, query_tokens: set[str], vector: np.ndarray | None) -> Snippet:
+        record = self.records[row]
+        table = self.index.sentences
+        which = table.of_record(row)
+        if len(which) == 0:
+            return build_snippet(record.title, [(0, len(record.title))], np.ones(1), query_tokens)
+        spans = list(zip(table.start[which].tolist(), table.end[which].tolist(), strict=True))
+        texts = [record.abstract[s:e] for s, e in spans]
+        vectors = table.vectors[which] if table.vectors is not None else None
+        scores = sentence_scores(texts, query_tokens, self.lexical.idf_, vectors, vector)
+        return build_snippet(record.abstract, spans, scores, query_tokens)
+
+    # --- related ------------------------------------------------------------------------------
+
+    def related(self, id: str, k: int = 5) -> list[Hit]:
+        """The talks/posters nearest to one record, each with the key terms they share as the reason."""
+        if id not in self._row_of:
+            sample = ", ".join(list(self._row_of)[:20])
+            raise CorpusError(f"no record with id {id!r} in {self.corpus!r}; ids look like: {sample}")
+        row = self._row_of[id]
+        vector = self.embeddings[row]
+        key_terms = self.key_terms(row, 20)
+        lexical = self.lexical.scores([token for token, _ in key_terms])
+        dense = self.embeddings @ vector
+        others = np.flatnonzero(np.arange(len(self.records)) != row)
+        fused = fuse(lexical[others], dense[others], self.fusion)
+        hits = []
+        own = {token: surface for token, surface in self.key_terms(row, 60)}
+        for rank, i in enumerate(top_rows(fused, k), start=1):
+            other = int(others[i])
+            theirs = dict(self.key_terms(other, 60))
+            common = sorted((t for t in own if t in theirs), key=lambda t: -self.lexical.idf_.get(t, 0.0))
+            shared = [own[token] for token in common[:6]]
+            scores = Scores(float(lexical[other]), float(dense[other]), float(fused[i]))
+            hits.append(self._hit(other, scores, set(own).intersection(theirs), None, rank, shared))
+        return hits
+
+    def key_terms(self, row: int, n: int = 10) -> list[tuple[str, str]]:
+        """A record's most distinctive (token, surface word) pairs by tf-idf."""
+        record = self.records[row]
+        counts: dict[str, int] = {}
+        surface: dict[str, str] = {}
+        for span in token_spans(record.text):
+            for token in span.tokens[:1]:
+                counts[token] = counts.get(token, 0) + 1
+                surface.setdefault(token, record.text[span.start : span.end])
+        weights = {t: (1 + np.log(c)) * self.lexical.idf_.get(t, 0.0) for t, c in counts.items() if not t.isdigit()}
+        best = sorted(weights, key=lambda t: -weights[t])[:n]
+        return [(t, surface[t]) for t in best]

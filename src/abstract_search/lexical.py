@@ -1,0 +1,236 @@
+"""Lexical retrieval: a tokenizer that keeps scientific tokens whole, and field-weighted BM25.
+
+Ordinary words are lower-cased, stop-listed and stemmed (PyStemmer English), so "cooling"
+finds "cooled". Tokens that carry chemistry or notation (B2O3, 75Li2S-25P2S5, β-Li3PS4, 17O,
+Q(n), Li⁺) are kept whole, lower-cased and unstemmed; hyphenated compounds are also indexed
+by their parts, so "glass ceramics" finds "glass-ceramics". Text is NFKC-normalised (so Li⁺
+is Li+ and B₂O₃ is B2O3) and accents are folded, so "Jose" finds "José".
+
+BM25 runs per field (text = title + abstract, title, speakers, affiliations) with bm25s and
+the field scores are summed with weights: a name or an affiliation is a strong signal even
+though it is one word among hundreds in the abstract.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from abstract_search.records import Abstract
+
+# Characters that separate tokens. Hyphens, dots, parentheses and plus/minus signs stay inside
+# tokens (formulas, decimals, Q(n), Li+) and are trimmed from the edges afterwards.
+_TOKEN_RE = re.compile(r"[^\s,;:!?\"'`“”‘’´\[\]{}<>=/\\|*&%$#@~^]+")
+_WORD_RE = re.compile(r"[a-z]+")
+_EDGE_PUNCT = ".,-–—_·…"
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
+
+# A small English stop list (bm25s' own) plus words that carry no topic in a question.
+STOPWORDS = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then
+    there these they this to was will with from which who whom what when where why how does do did
+    can could should would may might we our us you your i me my its than those been being were has
+    have had about also between both each more most other some any all very et al""".split()
+)
+# Words about the event rather than the science ("talks from Alfred University", "in this talk").
+EVENT_WORDS = frozenset("talk talks poster posters presentation presentations".split())
+
+
+# Abbreviations common in affiliations, so "Tohoku Univ." matches "Tohoku University".
+EXPANSIONS = {"univ": "university", "inst": "institute", "dept": "department", "natl": "national", "lab": "laboratory"}
+
+
+@dataclass(frozen=True)
+class TokenSpan:
+    """One surface word of a text, where it is, and the index tokens it produces."""
+
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def _fold(text: str) -> str:
+    """NFKC (Li⁺ -> Li+, B₂O₃ -> B2O3), unified dashes, accents removed, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _trim(token: str) -> str:
+    """Strips sentence punctuation and unbalanced or wrapping brackets from a token's edges."""
+    previous = None
+    while token != previous:
+        previous = token
+        token = token.strip(_EDGE_PUNCT)
+        if token.startswith("(") and token.count("(") > token.count(")"):
+            token = token[1:]
+        if token.endswith(")") and token.count(")") > token.count("("):
+            token = token[:-1]
+        if token.startswith("(") and token.endswith(")") and _closing_bracket(token) == len(token) - 1:
+            token = token[1:-1]
+        if token.endswith("+") and token[:-1].endswith(("-", ".")):
+            token = token[:-1]
+    return token
+
+
+def _closing_bracket(token: str) -> int:
+    depth = 0
+    for position, char in enumerate(token):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0:
+            return position
+    return -1
+
+
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """Index tokens of one folded, trimmed word (see the module docstring)."""
+    if len(word) < 2 and not word.isdigit():
+        return ()
+    if _WORD_RE.fullmatch(word):
+        if word in STOPWORDS or word in EVENT_WORDS:
+            return ()
+        return (_stem(EXPANSIONS.get(word, word)),)
+    if "(" in word:
+        return _bracket_tokens(word)
+    parts = [_trim(part) for part in word.split("-")]
+    parts = [part for part in parts if part]
+    if len(parts) > 1:
+        if all(_WORD_RE.fullmatch(part) for part in parts):
+            whole = "-".join(_stem(part) for part in parts)
+        else:
+            whole = word
+        pieces = [token for part in parts for token in _word_tokens(part)]
+        return (whole, *dict.fromkeys(p for p in pieces if p != whole))
+    return (word,)
+
+
+def _bracket_tokens(word: str) -> tuple[str, ...]:
+    """Q(n) stays whole and also gives "qn"; Q(n)(mAl) also gives Q(n), qn and mal."""
+    pieces = [p.strip("()") if p.startswith("(") else p for p in re.findall(r"[^()]+(?:\([^()]*\))?|\([^()]*\)", word)]
+    out = [word, word.replace("(", "").replace(")", "")]
+    for piece in pieces:
+        if piece and piece != word:
+            out.extend([piece, piece.replace("(", "").replace(")", "")])
+    return tuple(t for t in dict.fromkeys(out) if len(t) > 1 and t not in STOPWORDS)
+
+
+def token_spans(text: str) -> Iterator[TokenSpan]:
+    """The surface words of `text` with their character spans and index tokens.
+
+    Spans refer to the original text, so a snippet can mark the words that matched.
+    """
+    for match in _TOKEN_RE.finditer(text):
+        raw = match.group()
+        folded = _trim(_fold(raw))
+        if not folded:
+            continue
+        tokens = _word_tokens(folded)
+        if tokens:
+            lead = 0 if folded.startswith("(") else len(raw) - len(raw.lstrip("(" + _EDGE_PUNCT))
+            keep = _EDGE_PUNCT if folded.endswith(")") else ")" + _EDGE_PUNCT
+            tail = len(raw) - len(raw.rstrip(keep))
+            yield TokenSpan(match.start() + lead, match.end() - tail, tokens)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index tokens of a text, in order (a word may give several: a compound and its parts)."""
+    return [token for span in token_spans(text) for token in span.tokens]
+
+
+# --- BM25 over weighted fields --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LexicalConfig:
+    """BM25 settings; defaults are the SciFact-tuned Lucene variant (k1 0.9, b 0.4)."""
+
+    k1: float = 0.9
+    b: float = 0.4
+    method: str = "lucene"
+    field_weights: tuple[tuple[str, float], ...] = field(
+        default=(("text", 1.0), ("title", 0.0), ("speakers", 1.0), ("affiliations", 1.0))
+    )
+
+
+FIELDS = {
+    "text": lambda r: r.text,
+    "title": lambda r: r.title,
+    "speakers": lambda r: " ".join(r.speakers),
+    "affiliations": lambda r: " ".join(r.affiliations),
+}
+
+
+class LexicalIndex:
+    """Field-weighted BM25: one bm25s index per non-empty field, scores summed with weights."""
+
+    def __init__(self, config: LexicalConfig | None = None):
+        self.config = config or LexicalConfig()
+        unknown = sorted({name for name, _ in self.config.field_weights} - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown BM25 field(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
+        self.fields_: dict[str, tuple[float, object]] = {}
+        self.size_ = 0
+        self.idf_: dict[str, float] = {}
+
+    def fit(self, records: Sequence[Abstract]) -> LexicalIndex:
+        import bm25s
+
+        self.size_ = len(records)
+        texts = [tokenize(record.text) for record in records]
+        frequency = Counter(token for doc in texts for token in set(doc))
+        self.idf_ = {t: math.log(1 + (len(records) - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
+        for name, weight in self.config.field_weights:
+            if weight == 0:
+                continue
+            docs = texts if name == "text" else [tokenize(FIELDS[name](record)) for record in records]
+            if not any(docs):
+                continue  # e.g. no speakers in a BEIR corpus
+            bm25 = bm25s.BM25(k1=self.config.k1, b=self.config.b, method=self.config.method)
+            bm25.index([doc or [""] for doc in docs], show_progress=False)
+            self.fields_[name] = (weight, bm25)
+        return self
+
+    def field_scores(self, query: str | Sequence[str]) -> dict[str, np.ndarray]:
+        """Weighted BM25 score of every document per indexed field, for a query (text or tokens)."""
+        tokens = tokenize(query) if isinstance(query, str) else list(query)
+        out = {}
+        for name, (weight, bm25) in self.fields_.items():
+            known = [t for t in dict.fromkeys(tokens) if t and t in bm25.vocab_dict]
+            scores = np.zeros(self.size_, dtype=np.float32)
+            if known:
+                scores += weight * np.asarray(bm25.get_scores(known), dtype=np.float32)
+            out[name] = scores
+        return out
+
+    def scores(self, query: str | Sequence[str], fields: Sequence[str] | None = None) -> np.ndarray:
+        """Summed BM25 score of every document (over `fields`, default all); zeros if nothing matches."""
+        total = np.zeros(self.size_, dtype=np.float32)
+        for name, scores in self.field_scores(query).items():
+            if fields is None or name in fields:
+                total += scores
+        return total
+
+
+def build_lexical_index(records: Sequence[Abstract], config: LexicalConfig | None = None) -> LexicalIndex:
+    """BM25 over the records' fields (cheap: rebuilt in memory whenever an index is opened)."""
+    return LexicalIndex(config).fit(records)
