@@ -1,0 +1,51 @@
+"""Embedding backends: the ONNX path gives the torch model's vectors without importing torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from abstract_search.embed import EmbedError, load_embedder, normalize_rows
+
+
+def test_normalize_rows_gives_unit_rows_and_keeps_zero_rows_finite():
+    vectors = normalize_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors[0], [0.6, 0.8], rtol=1e-6)
+    assert np.all(np.isfinite(vectors[1]))
+
+
+def test_unknown_backend_lists_the_valid_ones():
+    with pytest.raises(EmbedError, match="valid: auto, torch, onnx, onnx-int8"):
+        load_embedder(backend="tensorflow")
+
+
+@pytest.mark.slow
+def test_onnx_backends_match_the_torch_model(real_embedder, workshop_records):
+    texts = [r.text for r in workshop_records]
+    reference = load_embedder(backend="torch").encode(texts)
+    fp32 = load_embedder(backend="onnx")
+    int8 = load_embedder(backend="onnx-int8")
+    assert fp32.model_id == reference_id(real_embedder) and int8.model_id.endswith("#int8")
+    assert (np.sum(reference * fp32.encode(texts), axis=1)).min() > 0.9999
+    assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.98
+
+
+def reference_id(embedder):
+    return embedder.model_id
+
+
+@pytest.mark.slow
+def test_onnx_backend_does_not_import_torch(real_embedder):
+    load_embedder(backend="onnx")  # make sure the export exists
+    code = (
+        "import sys\n"
+        "from abstract_search.embed import load_embedder\n"
+        "v = load_embedder(backend='onnx').encode(['boroxol rings'])\n"
+        "print(v.shape, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "(1, 384) False"
