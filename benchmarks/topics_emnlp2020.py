@@ -1,0 +1,124 @@
+"""Topic agreement with the EMNLP 2020 organizers: our topics vs BERTopic, KMeans, agglomerative.
+
+Every method clusters the same bundled-model embeddings of title + abstract of the 810 papers
+the organizers put in sessions. Agreement is AMI/ARI with the 20 tracks (781 main papers) and
+AMI with the 115 sessions (all 810). Outliers stay in the scoring as one extra class, so a
+method cannot gain by refusing hard papers. Our topic count is chosen by the model's own
+silhouette criterion; the KMeans and agglomerative baselines are given k=20, the true track
+count (an oracle advantage, stated in the output).
+
+Usage: .venv/bin/python benchmarks/topics_emnlp2020.py [--json] [--skip-bertopic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from _emnlp2020 import load_papers, paper_embeddings  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "topics_emnlp2020.json"
+N_TRACKS = 20
+
+
+def score(labels: np.ndarray, tracks: np.ndarray, sessions: np.ndarray, main: np.ndarray, seconds: float) -> dict:
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    return {
+        "ami_vs_tracks": round(float(adjusted_mutual_info_score(tracks[main], labels[main])), 4),
+        "ari_vs_tracks": round(float(adjusted_rand_score(tracks[main], labels[main])), 4),
+        "ami_vs_sessions": round(float(adjusted_mutual_info_score(sessions, labels)), 4),
+        "outlier_fraction": round(float((labels < 0).mean()), 4),
+        "n_topics": int(len(set(labels[labels >= 0].tolist()))),
+        "seconds": round(seconds, 2),
+    }
+
+
+def run_ours(embeddings, texts):
+    from abstract_search.topic_model import TopicModel
+
+    model = TopicModel(random_state=0).fit(embeddings, texts)
+    return model.labels_, f"k chosen by silhouette over {sorted(model.topic_count_scores_)}"
+
+
+def run_bertopic(embeddings, texts):
+    from bertopic import BERTopic
+
+    model = BERTopic()  # defaults: UMAP(15, 5-d) + HDBSCAN(min_cluster_size=10), c-TF-IDF labels
+    topics, _ = model.fit_transform(texts, embeddings)
+    return np.asarray(topics), "library defaults (unseeded UMAP: figures vary run to run), our embeddings passed in"
+
+
+def run_kmeans(embeddings, texts):
+    from sklearn.cluster import KMeans
+
+    return KMeans(N_TRACKS, n_init=10, random_state=0).fit_predict(embeddings), "k=20 (oracle: the track count)"
+
+
+def run_agglomerative(embeddings, texts):
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(N_TRACKS, linkage="ward").fit_predict(embeddings)
+    return labels, "ward, k=20 (oracle: the track count)"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="end with the JSON line only after the table")
+    parser.add_argument("--skip-bertopic", action="store_true")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    papers = load_papers()
+    embeddings = paper_embeddings(papers)
+    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    tracks = np.array([p.track for p in papers])
+    sessions = np.array([p.session for p in papers])
+    main_mask = tracks != ""
+    methods = {"ours": run_ours, "bertopic": run_bertopic, "kmeans": run_kmeans, "agglomerative": run_agglomerative}
+    results, notes = {}, {}
+    for name, run in methods.items():
+        if name == "bertopic":
+            if args.skip_bertopic:
+                results[name], notes[name] = None, "skipped (--skip-bertopic)"
+                continue
+            try:
+                import bertopic  # noqa: F401
+            except ImportError as err:
+                results[name], notes[name] = None, f"skipped: bertopic not installed ({err})"
+                continue
+        start = time.perf_counter()
+        labels, note = run(embeddings, texts)
+        results[name] = score(np.asarray(labels), tracks, sessions, main_mask, time.perf_counter() - start)
+        notes[name] = note
+    print(
+        f"EMNLP 2020: {len(papers)} papers, {main_mask.sum()} with one of {N_TRACKS} tracks, "
+        f"{len(set(sessions))} sessions"
+    )
+    print(f"{'method':14s} {'AMI trk':>8s} {'ARI trk':>8s} {'AMI ses':>8s} {'outl.':>6s} {'k':>4s} {'sec':>7s}  note")
+    for name, figures in results.items():
+        if figures is None:
+            print(f"{name:14s} {'-':>8s} {'-':>8s} {'-':>8s} {'-':>6s} {'-':>4s} {'-':>7s}  {notes[name]}")
+            continue
+        print(
+            f"{name:14s} {figures['ami_vs_tracks']:8.3f} {figures['ari_vs_tracks']:8.3f} "
+            f"{figures['ami_vs_sessions']:8.3f} {figures['outlier_fraction']:6.1%} {figures['n_topics']:4d} "
+            f"{figures['seconds']:7.1f}  {notes[name]}"
+        )
+    payload = {**results, "notes": notes}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(payload))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""Drawing, apart from computing: functions take arrays and labels and return plotly figures.
+
+Nothing here computes topics or layouts; callers pass what topics.py and layout.py produced.
+`save_figure` writes a standalone HTML file (plotly.js inlined, works offline) or a PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+OUTLIER_NAME = "outlier"
+
+
+class PlotError(RuntimeError):
+    """A figure cannot be written in the requested format; the message says what to install."""
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def topic_map_figure(
+    coordinates: np.ndarray,
+    topic_names: Sequence[str],
+    titles: Sequence[str],
+    speakers: Sequence[str] = (),
+    *,
+    item_ids: Sequence[str] = (),
+    hits: Sequence[int] = (),
+    query_points: np.ndarray | None = None,
+    query_labels: Sequence[str] = (),
+    title: str = "Topic map",
+):
+    """The map: one dot per item, coloured by topic, hover shows title and speaker.
+
+    Args:
+        coordinates: (n, 2) positions from layout.py.
+        topic_names: per item, the name of its topic (legend entries).
+        titles, speakers, item_ids: per item, shown on hover.
+        hits: indices of items to highlight (for example a query's search hits).
+        query_points: (m, 2) positions of queries placed on the map, drawn as stars.
+        query_labels: the text of each query, shown on hover.
+    """
+    import plotly.graph_objects as go
+
+    coordinates = np.asarray(coordinates, dtype=float)
+    n_items = len(coordinates)
+    speakers = list(speakers) or [""] * n_items
+    item_ids = list(item_ids) or [""] * n_items
+    hover = [
+        f"<b>{_wrap(t)}</b>" + (f"<br>{s}" if s else "") + (f"<br>{i}" if i else "") + f"<br><i>{n}</i>"
+        for t, s, i, n in zip(titles, speakers, item_ids, topic_names, strict=True)
+    ]
+    figure = go.Figure()
+    names = list(dict.fromkeys(topic_names))  # first-seen order, stable
+    for name in names:
+        index = [i for i, n in enumerate(topic_names) if n == name]
+        figure.add_trace(
+            go.Scatter(
+                x=coordinates[index, 0],
+                y=coordinates[index, 1],
+                mode="markers",
+                name=name,
+                text=[hover[i] for i in index],
+                hoverinfo="text",
+                marker={"size": 10, "opacity": 0.85, "color": "lightgrey" if name == OUTLIER_NAME else None},
+            )
+        )
+    if len(hits):
+        hits = list(hits)
+        figure.add_trace(
+            go.Scatter(
+                x=coordinates[hits, 0],
+                y=coordinates[hits, 1],
+                mode="markers+text",
+                name="hits",
+                text=[str(rank + 1) for rank in range(len(hits))],
+                textposition="top center",
+                hovertext=[hover[i] for i in hits],
+                hoverinfo="text",
+                marker={"size": 16, "symbol": "circle-open", "line": {"width": 3}, "color": "black"},
+            )
+        )
+    if query_points is not None and len(query_points):
+        query_points = np.asarray(query_points, dtype=float)
+        labels = list(query_labels) or ["query"] * len(query_points)
+        figure.add_trace(
+            go.Scatter(
+                x=query_points[:, 0],
+                y=query_points[:, 1],
+                mode="markers",
+                name="query",
+                text=[f"<b>query</b><br>{_wrap(q)}" for q in labels],
+                hoverinfo="text",
+                marker={"size": 20, "symbol": "star", "color": "crimson", "line": {"width": 1}},
+            )
+        )
+    figure.update_layout(
+        title=title,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"title": "topic", "itemsizing": "constant"},
+        template="plotly_white",
+        hovermode="closest",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return figure
+
+
+def topic_sizes_figure(labels: Sequence[str], sizes: Sequence[int], title: str = "Topic sizes"):
+    """A horizontal bar chart of how many items each topic holds, largest on top."""
+    import plotly.graph_objects as go
+
+    order = np.argsort(-np.asarray(sizes), kind="stable")[::-1]
+    figure = go.Figure(go.Bar(x=[sizes[i] for i in order], y=[labels[i] for i in order], orientation="h"))
+    figure.update_layout(title=title, xaxis_title="items", template="plotly_white", height=max(300, 28 * len(labels)))
+    return figure
+
+
+def similarity_heatmap_figure(similarity: np.ndarray, names: Sequence[str], title: str = "Similarity of talks"):
+    """A heatmap of pairwise cosine similarities (for example of talks ordered by topic)."""
+    import plotly.graph_objects as go
+
+    similarity = np.asarray(similarity, dtype=float)
+    if similarity.shape != (len(names), len(names)):
+        raise ValueError(f"similarity is {similarity.shape} but there are {len(names)} names")
+    figure = go.Figure(
+        go.Heatmap(z=similarity, x=list(names), y=list(names), colorscale="Viridis", zmin=-0.1, zmax=1.0)
+    )
+    figure.update_layout(title=title, template="plotly_white", yaxis={"autorange": "reversed"})
+    return figure
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Writes a figure as standalone HTML (.html) or a static image (.png, needs kaleido + Chrome)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        figure.write_html(str(path), include_plotlyjs=True, full_html=True)
+        return path
+    if suffix == ".png":
+        try:
+            figure.write_image(str(path), width=1200, height=900)
+        except Exception as err:  # noqa: BLE001 - kaleido missing, or kaleido without a Chrome
+            raise PlotError(
+                f"cannot write {path}: static images need kaleido and a Chrome/Chromium ({err}). "
+                "Write an .html map instead, or install kaleido and run `kaleido_get_chrome`."
+            ) from err
+        return path
+    raise PlotError(f"{path}: unknown figure format {suffix!r}; use .html or .png")

@@ -1,0 +1,64 @@
+"""Figures are built from plain arrays and labels, and the map is saved as standalone HTML."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abstract_search.plots import (
+    PlotError,
+    save_figure,
+    similarity_heatmap_figure,
+    topic_map_figure,
+    topic_sizes_figure,
+)
+
+COORDS = np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 1.0], [3.0, 0.0]])
+TOPICS = ["Fracture", "Fracture", "NMR spectra", "outlier"]
+TITLES = ["Crack growth in glass", "Indentation", "Boron NMR", "Odd one"]
+SPEAKERS = ["A. Author", "B. Author", "C. Author", ""]
+
+
+def test_map_has_one_trace_per_topic_and_hover_with_title_and_speaker():
+    figure = topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS)
+    assert [t.name for t in figure.data] == ["Fracture", "NMR spectra", "outlier"]
+    hover = " ".join(figure.data[0].text)
+    assert "Crack growth in glass" in hover and "A. Author" in hover
+
+
+def test_map_highlights_hits_and_queries():
+    figure = topic_map_figure(
+        COORDS, TOPICS, TITLES, SPEAKERS, hits=[2, 0], query_points=np.array([[1.5, 0.5]]), query_labels=["boron"]
+    )
+    names = [t.name for t in figure.data]
+    assert names[-2:] == ["hits", "query"]
+    assert list(figure.data[-2].x) == [2.0, 0.0]
+    assert "boron" in figure.data[-1].text[0]
+
+
+def test_sizes_and_heatmap():
+    sizes = topic_sizes_figure(["a", "b", "c"], [2, 5, 1])
+    assert list(sizes.data[0].y) == ["c", "a", "b"]  # largest drawn on top
+    heat = similarity_heatmap_figure(np.eye(3), ["x", "y", "z"])
+    assert np.asarray(heat.data[0].z).shape == (3, 3)
+    with pytest.raises(ValueError):
+        similarity_heatmap_figure(np.eye(2), ["x", "y", "z"])
+
+
+def test_save_html_is_standalone(tmp_path):
+    path = save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "out" / "map.html")
+    html = path.read_text()
+    assert "<html>" in html and "plotly" in html.lower() and 'src="https://cdn.plot.ly' not in html
+    with pytest.raises(PlotError):
+        save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "map.gif")
+
+
+@pytest.mark.slow
+def test_save_png_when_kaleido_and_a_chrome_are_available(tmp_path):
+    pytest.importorskip("kaleido")
+    figure = topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS)
+    try:
+        path = save_figure(figure, tmp_path / "map.png")
+    except PlotError as err:
+        pytest.skip(f"no Chrome for kaleido here: {err}")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
