@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from abstract_search import cli
+from abstract_search import cli, service
 from abstract_search.embed import normalize_rows
 from abstract_search.plan import Frame, PlanError, describe_plan, plan_sessions
 from abstract_search.records import Abstract
@@ -156,7 +157,8 @@ def test_exports_refuse_what_they_cannot_write(tmp_path):
 def cli_corpus(monkeypatch, fake_embedder):
     records = program_records()
     embeddings = embed(records, fake_embedder)
-    monkeypatch.setattr(cli, "_open_plan_corpus", lambda args: ("synthetic", records, embeddings))
+    engine = SimpleNamespace(corpus="synthetic", records=records, embeddings=embeddings)
+    monkeypatch.setattr(service, "open_engine", lambda corpus, model=None, progress=False: engine)
     return records
 
 

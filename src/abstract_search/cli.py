@@ -67,8 +67,11 @@ def _add_corpus_args(p) -> None:
 
 
 def _add_build(sub) -> None:
-    p = sub.add_parser("build", help="embed a corpus and write its search index under index/",
-                       description="Embed a corpus (cached per text) and write index/<corpus>/ atomically.")
+    p = sub.add_parser(
+        "build",
+        help="embed a corpus and write its search index under index/",
+        description="Embed a corpus (cached per text) and write index/<corpus>/ atomically.",
+    )
     _add_corpus_args(p)
     p.set_defaults(run=_run_build)
 
@@ -78,14 +81,19 @@ def _run_build(args) -> int:
 
     engine = Engine.open(args.corpus, args.model, progress=True, build="stale")
     manifest = engine.index.manifest
-    print(f"index of {manifest.corpus!r}: {manifest.records} records, {manifest.model}, "
-          f"{manifest.dimension}-d, {manifest.index_type}")
+    print(
+        f"index of {manifest.corpus!r}: {manifest.records} records, {manifest.model}, "
+        f"{manifest.dimension}-d, {manifest.index_type}"
+    )
     return 0
 
 
 def _add_search(sub) -> None:
-    p = sub.add_parser("search", help="hybrid (BM25 + dense) search with answer sentences",
-                       description="Search the corpus; each hit shows the sentences that best answer the query.")
+    p = sub.add_parser(
+        "search",
+        help="hybrid (BM25 + dense) search with answer sentences",
+        description="Search the corpus; each hit shows the sentences that best answer the query.",
+    )
     p.add_argument("query", nargs="?", default=None, help="what to look for (words, a question, a name)")
     p.add_argument("--batch", default=None, metavar="FILE", help="one query per line; prints one JSON object per line")
     _add_corpus_args(p)
@@ -124,8 +132,14 @@ def _run_search(args) -> int:
         raise QueryError("--top-k must be at least 1")
     if args.batch is None and args.query is None:
         raise QueryError("give a query, or --batch FILE with one query per line")
-    filters = Filters(kind=args.kind, date=args.date, session=args.session, tag=args.tag,
-                      speaker=args.speaker, affiliation=args.affiliation)
+    filters = Filters(
+        kind=args.kind,
+        date=args.date,
+        session=args.session,
+        tag=args.tag,
+        speaker=args.speaker,
+        affiliation=args.affiliation,
+    )
     if args.batch is not None:
         try:
             with open(args.batch, encoding="utf-8") as handle:
@@ -146,8 +160,11 @@ def _run_search(args) -> int:
 
 
 def _add_related(sub) -> None:
-    p = sub.add_parser("related", help="the talks/posters nearest to one, with the terms they share",
-                       description="Find the records nearest to a given one (by id, e.g. T27).")
+    p = sub.add_parser(
+        "related",
+        help="the talks/posters nearest to one, with the terms they share",
+        description="Find the records nearest to a given one (by id, e.g. T27).",
+    )
     p.add_argument("id", help="record id, e.g. T27")
     _add_corpus_args(p)
     p.add_argument("--top-k", type=int, default=5, help="number of related records (default 5)")
@@ -171,8 +188,11 @@ def _run_related(args) -> int:
 
 
 def _add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="evaluate retrieval on a BEIR-format folder",
-                       description="nDCG@10, recall@100 and MRR@10 of the hybrid pipeline, BM25 and dense.")
+    p = sub.add_parser(
+        "eval",
+        help="evaluate retrieval on a BEIR-format folder",
+        description="nDCG@10, recall@100 and MRR@10 of the hybrid pipeline, BM25 and dense.",
+    )
     p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
     p.add_argument("--split", default="test", help="qrels split (default: test)")
     p.add_argument("--model", default=None, help="embedding model (default: the bundled all-MiniLM-L6-v2)")
@@ -211,18 +231,18 @@ def _add_topics(sub) -> None:
 
 
 def _open_for_topics(args):
-    from abstract_search.engine import Engine
+    from abstract_search import service
 
     if args.n_topics is not None and args.n_topics < 1:
         raise CorpusError(f"--n-topics must be at least 1, got {args.n_topics}")
-    return Engine.open(args.corpus, args.model, progress=not getattr(args, "json", False))
+    return service.open_engine(args.corpus, args.model, progress=not getattr(args, "json", False))
 
 
 def _run_topics(args) -> int:
-    from abstract_search.topics import compute_topics
+    from abstract_search import service
 
     engine = _open_for_topics(args)
-    result = compute_topics(engine.records, engine.embeddings, n_topics=args.n_topics, random_state=args.seed)
+    result = service.corpus_topics(engine, args.n_topics, args.seed)
     titles = {r.id: r.title for r in engine.records}
     if args.json:
         _print_json(
@@ -242,9 +262,7 @@ def _run_topics(args) -> int:
                     }
                     for t in result.topics
                 ],
-                "groups": [
-                    {"id": g.id, "label": g.label, "topic_ids": list(g.topic_ids)} for g in result.groups
-                ],
+                "groups": [{"id": g.id, "label": g.label, "topic_ids": list(g.topic_ids)} for g in result.groups],
                 "outliers": [
                     {"id": o.id, "nearest_topic": o.nearest_topic, "reason": o.reason} for o in result.outliers
                 ],
@@ -281,38 +299,19 @@ def _add_map(sub) -> None:
 def _run_map(args) -> int:
     from pathlib import Path
 
-    from abstract_search.layout import compute_layout, place_on_map
-    from abstract_search.plots import PlotError, save_figure, topic_map_figure
-    from abstract_search.topics import compute_topics
+    from abstract_search import service
+    from abstract_search.plots import PlotError, save_figure
 
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".png"):
         raise CorpusError(f"--out {args.out}: use a .html or .png file name")
     engine = _open_for_topics(args)
-    result = compute_topics(engine.records, engine.embeddings, n_topics=args.n_topics, random_state=args.seed)
-    layout = compute_layout(engine.embeddings, random_state=args.seed)
-    names = {t.id: t.label for t in result.topics}
-    topic_names = [names.get(t, "outlier") for t in result.assignments]
-    query_points, hits = None, []
-    if args.query:
-        query = engine.embed_queries([args.query])
-        query_points = place_on_map(query, engine.embeddings, layout)
-        hits = [int(i) for i in (-(engine.embeddings @ query[0])).argsort()[:5]]
-    figure = topic_map_figure(
-        layout.coordinates,
-        topic_names,
-        [r.title for r in engine.records],
-        ["; ".join(r.speakers) for r in engine.records],
-        item_ids=[r.id for r in engine.records],
-        hits=hits,
-        query_points=query_points,
-        query_labels=[args.query] if args.query else (),
-        title=f"Topic map of {engine.corpus}",
-    )
+    figure = service.map_figure(engine, args.n_topics, args.query or "", random_state=args.seed)
     try:
         path = save_figure(figure, args.out)
     except PlotError as err:
         raise CorpusError(str(err)) from None
-    print(f"wrote the map of {len(engine.records)} items in {len(result.topics)} topics to {path}")
+    n_topics = len(service.corpus_topics(engine, args.n_topics, args.seed).topics)
+    print(f"wrote the map of {len(engine.records)} items in {n_topics} topics to {path}")
     return 0
 
 
@@ -334,67 +333,28 @@ def _add_plan(sub) -> None:
     p.add_argument("--min-size", type=int, default=None, help="smallest session with --sessions (default 2)")
     p.add_argument("--max-size", type=int, default=None, help="largest session with --sessions (default: none)")
     p.add_argument("--parallel", type=int, default=None, metavar="K", help="K sessions run at once in every slot")
-    p.add_argument("--pin", action="append", default=[], metavar="ID=SESSION",
-                   help="keep an item in a session (1-based); repeatable")
-    p.add_argument("--within", default=None, metavar="FIELD",
-                   help="keep every session inside one value of a record field (e.g. kind, date, tags)")
-    p.add_argument("--compare-program", action="store_true",
-                   help="show the organizers' program next to the best plan with the same sizes")
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="ID=SESSION",
+        help="keep an item in a session (1-based); repeatable",
+    )
+    p.add_argument(
+        "--within",
+        default=None,
+        metavar="FIELD",
+        help="keep every session inside one value of a record field (e.g. kind, date, tags)",
+    )
+    p.add_argument(
+        "--compare-program",
+        action="store_true",
+        help="show the organizers' program next to the best plan with the same sizes",
+    )
     p.add_argument("--seed", type=int, default=0, help="random state (same seed, same plan)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", default=None, metavar="FILE", help="export the plan: .csv, .md, .json or .ics")
     p.set_defaults(run=_run_plan)
-
-
-def _open_plan_corpus(args):
-    """(corpus name, records, embeddings): from the search index when there is one, else embedded now."""
-    try:
-        from abstract_search.engine import Engine
-    except ImportError:
-        Engine = None
-    if Engine is not None:
-        engine = Engine.open(args.corpus, args.model, progress=not args.json)
-        return engine.corpus, engine.records, engine.embeddings
-    from abstract_search.embed import load_embedder
-    from abstract_search.records import read_records, resolve_corpus
-
-    name, path = resolve_corpus(args.corpus)
-    records = read_records(path)
-    return name, records, load_embedder(args.model).encode([r.text for r in records])
-
-
-def _plan_frame(args, program, n_items: int):
-    import math
-
-    from abstract_search.plan import Frame, PlanError
-
-    if (args.min_size is not None or args.max_size is not None) and args.sessions is None:
-        raise PlanError("--min-size/--max-size go with --sessions N")
-    parallel = args.parallel or 1
-    if args.sizes:
-        try:
-            sizes = [int(v) for v in args.sizes.replace(" ", "").split(",") if v]
-        except ValueError:
-            raise PlanError(f"--sizes {args.sizes!r}: give whole numbers separated by commas, e.g. 3,4,4") from None
-        return Frame.fixed(sizes, parallel)
-    if args.sessions is not None:
-        return Frame.flexible(args.sessions, args.min_size or min(2, n_items), args.max_size or 0, parallel)
-    if program is not None:
-        return program.frame if args.parallel is None else Frame.fixed(program.frame.sizes, parallel)
-    n_sessions = max(1, math.ceil(n_items / 4))
-    return Frame.flexible(n_sessions, min(2, n_items // n_sessions), 6, parallel)
-
-
-def _parse_pins(values) -> tuple[tuple[str, int], ...]:
-    from abstract_search.plan import PlanError
-
-    pins = []
-    for value in values:
-        item_id, sep, session = value.partition("=")
-        if not sep or not item_id.strip() or not session.strip().isdigit() or int(session) < 1:
-            raise PlanError(f"--pin {value!r}: use ID=SESSION with a session number from 1, e.g. T05=2")
-        pins.append((item_id.strip(), int(session) - 1))
-    return tuple(pins)
 
 
 def _print_plan(plan, records) -> None:
@@ -403,8 +363,10 @@ def _print_plan(plan, records) -> None:
     print(f"{len(plan.sessions)} sessions, mean coherence {plan.coherence:.3f} (objective {plan.objective:.4f})")
     for s in plan.sessions:
         when = " ".join(v for v in (s.place.date, f"{s.place.start}-{s.place.end}" if s.place.start else "") if v)
-        print(f"\nSession {s.index + 1}: {s.title}  [slot {s.place.slot + 1}, track {s.place.track + 1}"
-              f"{', ' + when if when else ''}; coherence {s.coherence:.3f}]")
+        print(
+            f"\nSession {s.index + 1}: {s.title}  [slot {s.place.slot + 1}, track {s.place.track + 1}"
+            f"{', ' + when if when else ''}; coherence {s.coherence:.3f}]"
+        )
         if s.keywords:
             print(f"    shared terms: {', '.join(s.keywords)}")
         for item_id in s.item_ids:
@@ -414,44 +376,50 @@ def _print_plan(plan, records) -> None:
         print("\nodd ones out:")
         for f in odd:
             change = f"swap with {f.swap_with}" if f.swap_with else "move"
-            print(f"    {f.id:8s} fit {f.fit:+.3f}: {change} into session {f.best_alternative + 1} "
-                  f"(score +{f.gain:.4f})")
+            print(
+                f"    {f.id:8s} fit {f.fit:+.3f}: {change} into session {f.best_alternative + 1} (score +{f.gain:.4f})"
+            )
 
 
 def _run_plan(args) -> int:
-    from abstract_search.plan import Constraints, PlanError, compare_plans, describe_plan, plan_sessions
-    from abstract_search.schedule import (
-        comparison_text,
-        export_plan,
-        fit_json,
-        has_program,
-        load_program,
-        plan_json,
-    )
+    from abstract_search import service
+    from abstract_search.plan import Constraints, PlanError, compare_plans, plan_sessions
+    from abstract_search.schedule import comparison_text, export_plan, fit_json, plan_json
 
-    name, records, embeddings = _open_plan_corpus(args)
-    rows = [i for i, r in enumerate(records) if r.kind == "talk"] or list(range(len(records)))
-    items, vectors = [records[i] for i in rows], embeddings[rows]
+    engine = service.open_engine(args.corpus, args.model, progress=not args.json)
+    items, vectors = service.plan_items(engine)
     try:
-        program = load_program(items) if has_program(items) else None
-        constraints = Constraints(pins=_parse_pins(args.pin), within=args.within or "")
+        constraints = Constraints(pins=service.parse_pins(args.pin), within=args.within or "")
         if args.compare_program:
-            if program is None:
+            organizers = service.organizers_plan(items, vectors)
+            if organizers is None:
                 raise PlanError("--compare-program needs an organizers' program: every item needs a session label")
-            organizers = describe_plan(items, vectors, program.labels, program.frame, name="organizers")
-            plan = plan_sessions(items, vectors, program.frame, constraints, seed=args.seed)
+            plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed)
             comparison = compare_plans(organizers, plan)
             if args.json:
-                _print_json({"corpus": name, "items": len(items), "organizers": plan_json(organizers, items),
-                             "proposed": plan_json(plan, items),
-                             "improving_moves": [fit_json(f) for f in comparison.improving_moves]})
+                _print_json(
+                    {
+                        "corpus": engine.corpus,
+                        "items": len(items),
+                        "organizers": plan_json(organizers, items),
+                        "proposed": plan_json(plan, items),
+                        "improving_moves": [fit_json(f) for f in comparison.improving_moves],
+                    }
+                )
             else:
                 print(comparison_text(comparison, items))
         else:
-            frame = _plan_frame(args, program, len(items))
+            frame = service.make_frame(
+                items,
+                sizes=args.sizes,
+                sessions=args.sessions,
+                min_size=args.min_size,
+                max_size=args.max_size,
+                parallel=args.parallel,
+            )
             plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed)
             if args.json:
-                _print_json({"corpus": name, "items": len(items), **plan_json(plan, items)})
+                _print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
             else:
                 _print_plan(plan, items)
         if args.out:

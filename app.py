@@ -1,0 +1,394 @@
+"""abstract-search in the browser: search, topic map, topics, session planner and corpus upload.
+
+UI only. Every computation is a call into `abstract_search.service`, held in Streamlit caches;
+this file never imports torch, faiss or sentence-transformers. Corpus text is always escaped
+before it is rendered: an abstract (or an uploaded file) may contain anything.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from abstract_search import service
+
+st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
+
+PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
+EXAMPLES = (
+    "boroxol rings",
+    "how does the quench rate change the glass?",
+    "machine learning potentials for amorphous materials",
+    "glass-ceramics crystallization",
+    "solid-state NMR",
+    "Deringer",
+    "talks from Alfred University",
+)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&])")
+
+
+def md(text: str) -> str:
+    """Escapes text for st.markdown: no markup, HTML, LaTeX or directives from the corpus."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def marked(text: str, spans) -> str:
+    """Escaped text with the given character spans highlighted (neighbouring words as one mark)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and not text[merged[-1][1] : start].strip():
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out.append(md(text[last:start]) + ":orange-background[**" + md(text[start:end]) + "**]")
+        last = end
+    return "".join(out) + md(text[last:])
+
+
+def nice_date(iso: str) -> str:
+    """'2025-08-08' as 'Fri 8 Aug 2025' (unparseable dates are shown as they are)."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+# --- cached library calls ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the corpus and its index…")
+def get_engine(corpus: str):
+    return service.open_engine(corpus)
+
+
+@st.cache_data(show_spinner="Finding topics…")
+def get_topics(corpus: str, n_topics: int | None):
+    return service.corpus_topics(get_engine(corpus), n_topics)
+
+
+@st.cache_data(show_spinner="Laying out the map…")
+def get_layout(corpus: str):
+    return service.corpus_layout(get_engine(corpus))
+
+
+# --- state in the URL ----------------------------------------------------------------------
+
+
+def param(name: str, default: str = "") -> str:
+    return st.query_params.get(name, default)
+
+
+def set_params(**values: str | None) -> None:
+    for name, value in values.items():
+        if value in (None, "", "any"):
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = value
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def sidebar_filters(engine) -> dict:
+    """Filters in the sidebar; their values live in the URL so a search can be shared."""
+    options = service.filter_options(engine.records)
+    st.sidebar.subheader("Filters")
+    chosen = {}
+    for name, label in (("kind", "Kind"), ("date", "Day"), ("session", "Session"), ("tag", "Method tag")):
+        values = ["any", *options[name]]
+        current = param(name, "any")
+        index = values.index(current) if current in values else 0
+        chosen[name] = st.sidebar.selectbox(label, values, index=index, key=f"filter_{name}")
+    for name, label in (("speaker", "Speaker"), ("affiliation", "Affiliation")):
+        chosen[name] = st.sidebar.text_input(label, value=param(name), key=f"filter_{name}").strip()
+    set_params(**chosen)
+    return {k: v for k, v in chosen.items() if v not in ("", "any")}
+
+
+def hit_card(engine, hit, rank: int) -> None:
+    record = service.record(engine, hit.id)
+    with st.container(border=True):
+        st.markdown(f"##### {rank}\\. {md(hit.title)}")
+        who = ", ".join(hit.speakers) or "—"
+        where = "; ".join(hit.affiliations)
+        when = " ".join(
+            x for x in (nice_date(record.date), f"{record.start}–{record.end}" if record.start else "") if x
+        )
+        st.markdown(f"**{md(who)}**" + (f" · {md(where)}" if where else "") + (f" · {md(when)}" if when else ""))
+        chips = [f":blue-badge[{md(record.kind)}]"] + [f":green-badge[{md(t)}]" for t in record.tags]
+        if record.session:
+            chips.append(f":gray-badge[{md(record.session)}]")
+        st.markdown(" ".join(chips))
+        if hit.snippet:
+            st.markdown(marked(hit.snippet, hit.highlights))
+        elif not record.abstract:
+            st.caption("No abstract (title only).")
+        left, right = st.columns(2)
+        with left.expander("Why this result"):
+            st.markdown(
+                f"fused score **{hit.scores.fused:.3f}** · BM25 {hit.scores.lexical:.2f} · "
+                f"cosine {hit.scores.dense:.3f}"
+                + (f" · matched: {md(', '.join(hit.matched_terms))}" if hit.matched_terms else "")
+            )
+        with right.expander("Related talks"):
+            for related in engine.related(hit.id, 3):
+                reason = ", ".join(related.matched_terms[:4])
+                st.markdown(
+                    f"- {md(related.title)} — {md(', '.join(related.speakers))}"
+                    + (f"  \n  _shared: {md(reason)}_" if reason else "")
+                )
+        if record.abstract:
+            with st.expander("Full abstract"):
+                st.markdown(md(record.abstract))
+
+
+def page_search(engine) -> None:
+    st.title("Search the abstracts")
+    filters = sidebar_filters(engine)
+    query = st.text_input(
+        "Ask a question or type terms, names, affiliations",
+        value=param("q"),
+        placeholder="e.g. how does the quench rate change the glass?",
+        key="query",
+    )
+    set_params(q=query.strip())
+    if not query.strip():
+        st.caption("Try one of these:")
+        columns = st.columns(4)
+        for i, example in enumerate(EXAMPLES):
+            if columns[i % 4].button(example, key=f"example_{i}"):
+                set_params(q=example)
+                st.session_state["query"] = example
+                st.rerun()
+        st.caption(f"{len(engine.records)} items in **{md(engine.corpus)}**.")
+        return
+    top_k = st.slider("Results", 3, 30, int(param("k", "10") or 10), key="top_k")
+    try:
+        hits = service.search(engine, query, top_k=top_k, **filters)
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    st.session_state["last_hits"] = [h.id for h in hits]
+    if not hits:
+        st.info("No results. Loosen the filters or try other words.")
+    for rank, hit in enumerate(hits, start=1):
+        hit_card(engine, hit, rank)
+
+
+def topic_count_control() -> int | None:
+    """Automatic topic count unless the user fixes one (kept in the URL as `k`)."""
+    current = param("topics", "")
+    fixed = st.sidebar.number_input(
+        "Number of topics (0 = automatic)",
+        min_value=0,
+        max_value=50,
+        value=int(current) if current.isdigit() else 0,
+        key="n_topics",
+    )
+    set_params(topics=str(fixed) if fixed else None)
+    return int(fixed) or None
+
+
+def page_map(engine) -> None:
+    st.title("Topic map")
+    n_topics = topic_count_control()
+    topics = get_topics(engine.corpus, n_topics)
+    query = st.text_input("Show a search on the map", value=param("q"), key="map_query").strip()
+    set_params(q=query)
+    st.caption(
+        "Each dot is a talk or poster; nearby dots have similar abstracts. Colours are topics. "
+        + ("The search's hits are ringed and the query is the star." if query else "")
+    )
+    try:
+        figure = service.map_figure(engine, n_topics, query)
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    figure.update_layout(height=640)
+    st.plotly_chart(figure, key="topic_map")
+    labels = [f"{t.label} ({t.size})" for t in topics.topics]
+    chosen = st.selectbox("List the talks of a topic", labels, key="map_topic")
+    topic = topics.topics[labels.index(chosen)]
+    for member in topic.members:
+        record = service.record(engine, member)
+        st.markdown(f"- **{md(record.id)}** {md(record.title)} — {md(', '.join(record.speakers))}")
+
+
+def page_topics(engine) -> None:
+    st.title("Topics")
+    n_topics = topic_count_control()
+    topics = get_topics(engine.corpus, n_topics)
+    st.caption(f"{len(topics.topics)} topics; {md(topics.chosen_by)}.")
+    for group in topics.groups:
+        st.subheader(md(group.label))
+        for topic_id in group.topic_ids:
+            topic = next(t for t in topics.topics if t.id == topic_id)
+            with st.container(border=True):
+                st.markdown(f"**{md(topic.label)}** · {topic.size} items")
+                st.markdown(" ".join(f":violet-badge[{md(k)}]" for k in topic.keywords))
+                for member in topic.members:
+                    record = service.record(engine, member)
+                    star = " ★" if member in topic.representative_ids else ""
+                    st.markdown(f"- {md(record.id)}{star} {md(record.title)} — {md(', '.join(record.speakers))}")
+    if topics.outliers:
+        st.subheader("Outliers")
+        for outlier in topics.outliers:
+            record = service.record(engine, outlier.id)
+            st.markdown(f"- {md(record.id)} {md(record.title)} — _{md(outlier.reason)}_")
+    st.caption("★ most representative items of a topic.")
+
+
+def session_table(engine, plan, fits) -> None:
+    for session in plan.sessions:
+        place = session.place
+        when = " ".join(x for x in (nice_date(place.date), f"{place.start}–{place.end}" if place.start else "") if x)
+        with st.container(border=True):
+            st.markdown(
+                rf"**{session.index + 1}\. {md(session.title)}** · coherence {session.coherence:.3f}"
+                + (f" · {md(when)}" if when else "")
+            )
+            for item_id in session.item_ids:
+                record = service.record(engine, item_id)
+                fit = fits.get(item_id)
+                flag = ""
+                if fit is not None and fit.best_alternative is not None and fit.gain > 0:
+                    flag = f" :red-badge[odd one out: better in session {fit.best_alternative + 1}, +{fit.gain:.3f}]"
+                st.markdown(f"- {md(item_id)} {md(record.title)} — {md(', '.join(record.speakers))}{flag}")
+
+
+def page_planner(engine) -> None:
+    from abstract_search.plan import Constraints, PlanError, plan_sessions
+    from abstract_search.schedule import EXPORTERS
+
+    st.title("Session planner")
+    items, vectors = service.plan_items(engine)
+    organizers = service.organizers_plan(items, vectors)
+    default_sizes = ",".join(str(n) for n in organizers.frame.sizes) if organizers else ""
+    st.caption(f"Groups the {len(items)} {md(items[0].kind)}s into sessions of similar talks.")
+    left, mid, right = st.columns(3)
+    sizes = left.text_input("Session sizes (comma-separated; empty: choose a count)", value=default_sizes, key="sizes")
+    sessions = mid.number_input("…or number of sessions", min_value=0, max_value=len(items), value=0, key="n_sessions")
+    parallel = right.number_input("Parallel tracks", min_value=1, max_value=8, value=1, key="parallel")
+    pins = st.text_input("Pinned talks (e.g. T27=9, T01=1)", value="", key="pins")
+    seed = st.number_input("Seed", min_value=0, value=0, key="seed")
+    try:
+        same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
+        frame = service.make_frame(
+            items,
+            sizes=None if same_as_program else sizes.strip() or None,
+            sessions=int(sessions) or None,
+            parallel=int(parallel) if parallel > 1 else None,
+        )
+        constraints = Constraints(pins=service.parse_pins([p for p in re.split(r"[,\s]+", pins) if p]))
+        with st.spinner("Planning…"):
+            plan = plan_sessions(items, vectors, frame, constraints, seed=int(seed))
+    except (PlanError, service.UserError) as err:
+        st.error(str(err))
+        return
+    fits = {f.id: f for f in plan.fits}
+    if organizers is not None:
+        a, b = st.columns(2)
+        a.metric("Proposed plan: mean coherence", f"{plan.coherence:.3f}")
+        b.metric("Organizers' program", f"{organizers.coherence:.3f}")
+        proposed_tab, organizers_tab = st.tabs(["Proposed", "Organizers' program"])
+        with proposed_tab:
+            session_table(engine, plan, fits)
+        with organizers_tab:
+            session_table(engine, organizers, {f.id: f for f in organizers.fits})
+    else:
+        st.metric("Mean coherence", f"{plan.coherence:.3f}")
+        session_table(engine, plan, fits)
+    downloads = [
+        (".csv", "CSV", "text/csv"),
+        (".md", "Markdown", "text/markdown"),
+        (".json", "JSON", "application/json"),
+        (".ics", "iCalendar", "text/calendar"),
+    ]
+    if not all(s.place.start for s in plan.sessions):
+        downloads.pop()  # no times, no calendar
+    for column, (suffix, label, mime) in zip(st.columns(4), downloads, strict=False):
+        data = EXPORTERS[suffix](plan, items)
+        column.download_button(label, data, f"plan{suffix}", mime, key=f"dl_{suffix[1:]}")
+
+
+def page_corpus(corpus: str) -> None:
+    st.title("Corpora")
+    engine = get_engine(corpus)
+    counts = service.corpus_counts(engine.records)
+    st.markdown(f"Serving **{md(corpus)}**: " + ", ".join(f"{n} {md(k)}s" for k, n in counts.items()))
+    st.subheader("Bring your own")
+    st.markdown("Upload a CSV or JSONL table of abstracts, or an abstract book as text or PDF.")
+    upload = st.file_uploader("File", type=["csv", "tsv", "jsonl", "txt", "pdf"], key="upload")
+    if upload is None:
+        return
+    name = st.text_input("Name for this corpus", value=service.corpus_name_for(upload.name), key="new_name")
+    columns = {}
+    suffix = Path(upload.name).suffix.lower()
+    data = upload.getvalue()
+    if suffix in (".csv", ".tsv", ".jsonl"):
+        try:
+            header = service.table_columns(data, suffix)
+        except service.UserError as err:
+            st.error(str(err))
+            return
+        guesses = service.guess_columns(header)
+        st.caption("Map the columns")
+        cols = st.columns(4)
+        for i, field in enumerate(("title", "abstract", "speakers", "id")):
+            choices = ["(none)", *header]
+            guess = guesses.get(field)
+            chosen = cols[i].selectbox(
+                field, choices, index=choices.index(guess) if guess in choices else 0, key=f"col_{field}"
+            )
+            columns[field] = None if chosen == "(none)" else chosen
+    if not st.button("Build", type="primary", key="build"):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / upload.name
+        path.write_bytes(data)
+        progress = st.progress(0.0, text="Reading the file…")
+        try:
+            report = service.add_corpus(path, name, columns, progress=lambda f, text: progress.progress(f, text=text))
+        except service.UserError as err:
+            st.error(str(err))
+            return
+    progress.progress(1.0, text="Done")
+    st.success(f"Built **{md(report.name)}**: {report.summary}")
+    for warning in report.warnings:
+        st.warning(warning)
+    if report.skipped:
+        with st.expander(f"{len(report.skipped)} skipped row(s)"):
+            st.code("\n".join(report.skipped), language=None)
+    set_params(corpus=report.name)
+    st.caption("Switch to it in the sidebar.")
+
+
+def main() -> None:
+    names = service.available_corpora()
+    corpus = param("corpus", service.DEFAULT_CORPUS)
+    corpus = corpus if corpus in names else service.DEFAULT_CORPUS
+    st.sidebar.title("abstract-search")
+    corpus = st.sidebar.selectbox("Corpus", names, index=names.index(corpus), key="corpus")
+    page = param("page", PAGES[0])
+    page = st.sidebar.radio("Page", PAGES, index=PAGES.index(page) if page in PAGES else 0, key="page")
+    set_params(corpus=None if corpus == service.DEFAULT_CORPUS else corpus, page=None if page == PAGES[0] else page)
+    if page == "Corpus":
+        page_corpus(corpus)
+        return
+    try:
+        engine = get_engine(corpus)
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    {"Search": page_search, "Topic map": page_map, "Topics": page_topics, "Session planner": page_planner}[page](engine)
+
+
+if __name__ == "__main__":  # streamlit runs this file as __main__; tests import its helpers
+    main()

@@ -1,0 +1,315 @@
+"""The small API the Streamlit app (and the CLI where it helps) calls: one place that joins the
+stages for a corpus (engine, topics, map, plans, ingestion) and keeps derived artifacts on disk.
+
+Topics and the map are computed once per index and stored beside it as JSON/NumPy, tagged with
+the corpus hash they came from, so a rebuilt corpus never shows stale topics.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from abstract_search.records import DATA_DIR, DEFAULT_CORPUS, Abstract, CorpusError, write_records
+
+UserError = CorpusError  # every error meant for a person derives from it
+
+__all__ = ["DEFAULT_CORPUS", "UserError"]
+
+
+def available_corpora() -> list[str]:
+    """Named corpora in data/, the default first."""
+    names = sorted(p.stem for p in DATA_DIR.glob("*.jsonl"))
+    return sorted(names, key=lambda n: n != DEFAULT_CORPUS)
+
+
+def open_engine(corpus: str | None = None, model: str | None = None, progress: bool = False):
+    """The search engine of a corpus, building or rebuilding its index when needed."""
+    from abstract_search.engine import Engine
+
+    return Engine.open(corpus, model, progress=progress, build="stale")
+
+
+def record(engine, record_id: str) -> Abstract:
+    """The record with this id (a KeyError names it when there is none)."""
+    for item in engine.records:
+        if item.id == record_id:
+            return item
+    raise KeyError(record_id)
+
+
+def search(engine, query: str, top_k: int = 10, **filters):
+    from abstract_search.search import Filters
+
+    return engine.search(query, top_k=top_k, filters=Filters(**filters) if filters else None)
+
+
+def filter_options(records: Sequence[Abstract]) -> dict[str, list[str]]:
+    """The values each exact-match filter can take in this corpus."""
+    return {
+        "kind": sorted({r.kind for r in records}),
+        "date": sorted({r.date for r in records if r.date}),
+        "session": sorted({r.session for r in records if r.session}),
+        "tag": sorted({t for r in records for t in r.tags}),
+    }
+
+
+def corpus_counts(records: Sequence[Abstract]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
+    return counts
+
+
+# --- derived artifacts stored beside the index --------------------------------------------
+
+
+def _derived_folder(engine, name: str) -> Path:
+    from abstract_search.index import index_folder
+
+    return index_folder(engine.corpus) / name
+
+
+def _cached(engine, name: str, key: dict, compute: Callable, save: Callable, load: Callable):
+    """Loads an artifact saved for this exact corpus and settings, or computes and saves it atomically."""
+    folder = _derived_folder(engine, name)
+    stamp = {"corpus_hash": engine.index.manifest.corpus_hash, "model": engine.index.manifest.model, **key}
+    try:
+        if json.loads((folder / "stamp.json").read_text()) == stamp:
+            return load(folder)
+    except (OSError, ValueError, KeyError):
+        pass
+    result = compute()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{name}."))
+    try:
+        save(result, tmp)
+        (tmp / "stamp.json").write_text(json.dumps(stamp))
+        old = folder.with_name(f".{name}.old")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # a read-only index still serves the computed result
+    return result
+
+
+def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
+    """Topics of the corpus (computed once per corpus version and topic count)."""
+    from abstract_search.topics import compute_topics, load_topics, save_topics
+
+    return _cached(
+        engine,
+        f"topics_{n_topics or 'auto'}",
+        {"n_topics": n_topics, "random_state": random_state},
+        lambda: compute_topics(engine.records, engine.embeddings, n_topics=n_topics, random_state=random_state),
+        save_topics,
+        load_topics,
+    )
+
+
+def corpus_layout(engine, random_state: int = 0):
+    """The 2-D map of the corpus (computed once per corpus version)."""
+    from abstract_search.layout import compute_layout, load_layout, save_layout
+
+    return _cached(
+        engine,
+        "map",
+        {"random_state": random_state},
+        lambda: compute_layout(engine.embeddings, random_state=random_state),
+        save_layout,
+        load_layout,
+    )
+
+
+# --- bringing a corpus ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddReport:
+    name: str
+    summary: str
+    warnings: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def corpus_name_for(filename: str) -> str:
+    """A corpus name from a file name: letters, digits, '-' and '_' only."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(filename).stem).strip("-_").lower()
+    return stem or "my-corpus"
+
+
+def table_columns(data: bytes, suffix: str) -> list[str]:
+    """The column names of an uploaded CSV/TSV header or of the keys of JSONL rows."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UserError(f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); re-save it as UTF-8") from None
+    if suffix == ".jsonl":
+        keys: dict[str, None] = {}
+        for line in text.splitlines()[:200]:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                keys.update(dict.fromkeys(row))
+        if not keys:
+            raise UserError("no JSON object found in the first 200 lines")
+        return list(keys)
+    header = next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), [])
+    if not header:
+        raise UserError("the file is empty")
+    return [h.strip() for h in header]
+
+
+def guess_columns(header: Sequence[str]) -> dict[str, str]:
+    """Which columns probably hold the title, abstract, speakers and id."""
+    from abstract_search.ingest.tables import ABSTRACT_ALIASES, SPEAKER_ALIASES
+
+    lowered = {h.lower(): h for h in header}
+    guesses = {}
+    for field, aliases in (
+        ("title", ("title",)),
+        ("abstract", ABSTRACT_ALIASES),
+        ("speakers", SPEAKER_ALIASES),
+        ("id", ("id", "_id", "uid")),
+    ):
+        found = next((lowered[a] for a in aliases if a in lowered), None)
+        if found:
+            guesses[field] = found
+    return guesses
+
+
+def add_corpus(
+    path: Path,
+    name: str,
+    columns: dict | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> AddReport:
+    """Ingests a file as data/NAME.jsonl and builds its index; the default corpus is never replaced."""
+    from abstract_search.ingest import ingest_file
+
+    say = progress or (lambda fraction, text: None)
+    name = corpus_name_for(name)
+    if name == DEFAULT_CORPUS:
+        raise UserError(f"{DEFAULT_CORPUS!r} is the bundled corpus; choose another name")
+    say(0.1, "Reading and checking the file…")
+    result = ingest_file(path, columns=columns or {})
+    say(0.4, f"Read {len(result.records)} records; embedding them…")
+    target = DATA_DIR / f"{name}.jsonl"
+    write_records(result.records, target)
+    open_engine(name)
+    say(1.0, "Index built")
+    counts = ", ".join(f"{n} {k}s" for k, n in corpus_counts(result.records).items())
+    summary = f"{counts}; {len(result.skipped)} row(s) skipped"
+    return AddReport(name, summary, tuple(result.warnings), tuple(result.skipped))
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def plan_items(engine):
+    """What a plan groups: the corpus's talks (all records if it has none), with their vectors."""
+    rows = [i for i, r in enumerate(engine.records) if r.kind == "talk"] or list(range(len(engine.records)))
+    return [engine.records[i] for i in rows], engine.embeddings[rows]
+
+
+def make_frame(
+    items: Sequence[Abstract],
+    *,
+    sizes: str | Sequence[int] | None = None,
+    sessions: int | None = None,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    parallel: int | None = None,
+):
+    """The session frame: exact sizes, or a count with size bounds, or the organizers' program.
+
+    Raises PlanError (a UserError) with the reason when the request does not make sense.
+    """
+    import math
+
+    from abstract_search.plan import Frame, PlanError
+    from abstract_search.schedule import has_program, load_program
+
+    if (min_size is not None or max_size is not None) and sessions is None:
+        raise PlanError("--min-size/--max-size go with --sessions N")
+    tracks = parallel or 1
+    if sizes:
+        if isinstance(sizes, str):
+            try:
+                sizes = [int(v) for v in sizes.replace(" ", "").split(",") if v]
+            except ValueError:
+                raise PlanError(f"sizes {sizes!r}: give whole numbers separated by commas, e.g. 3,4,4") from None
+        return Frame.fixed(list(sizes), tracks)
+    if sessions is not None:
+        return Frame.flexible(sessions, min_size or min(2, len(items)), max_size or 0, tracks)
+    if has_program(items):
+        program = load_program(items)
+        return program.frame if parallel is None else Frame.fixed(program.frame.sizes, tracks)
+    n_sessions = max(1, math.ceil(len(items) / 4))
+    return Frame.flexible(n_sessions, min(2, len(items) // n_sessions), 6, tracks)
+
+
+def parse_pins(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """'T05=2' pins to (T05, session index 1); sessions are numbered from 1 for people."""
+    from abstract_search.plan import PlanError
+
+    pins = []
+    for value in values:
+        item_id, sep, session = value.partition("=")
+        if not sep or not item_id.strip() or not session.strip().isdigit() or int(session) < 1:
+            raise PlanError(f"pin {value!r}: use ID=SESSION with a session number from 1, e.g. T05=2")
+        pins.append((item_id.strip(), int(session) - 1))
+    return tuple(pins)
+
+
+def organizers_plan(items: Sequence[Abstract], vectors):
+    """The organizers' program described as a plan (None when the records carry no program)."""
+    from abstract_search.plan import describe_plan
+    from abstract_search.schedule import has_program, load_program
+
+    if not has_program(items):
+        return None
+    program = load_program(items)
+    return describe_plan(items, vectors, program.labels, program.frame, name="organizers")
+
+
+# --- the map -------------------------------------------------------------------------------
+
+
+def map_figure(engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0):
+    """The topic map of a corpus as a plotly figure; a query's hits are ringed and the query is placed."""
+    from abstract_search.layout import place_on_map
+    from abstract_search.plots import topic_map_figure
+
+    topics = corpus_topics(engine, n_topics, random_state)
+    layout = corpus_layout(engine, random_state)
+    names = {t.id: t.label for t in topics.topics}
+    query_points, hits = None, []
+    if query.strip():
+        found = search(engine, query, top_k=top_k)
+        row_of = {r.id: i for i, r in enumerate(engine.records)}
+        hits = [row_of[h.id] for h in found]
+        query_points = place_on_map(engine.embed_queries([query]), engine.embeddings, layout)
+    return topic_map_figure(
+        layout.coordinates,
+        [names.get(t, "outlier") for t in topics.assignments],
+        [r.title for r in engine.records],
+        ["; ".join(r.speakers) for r in engine.records],
+        item_ids=[r.id for r in engine.records],
+        hits=hits,
+        query_points=query_points,
+        query_labels=[query] if query.strip() else (),
+        title=f"Topic map of {engine.corpus}",
+    )

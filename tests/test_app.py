@@ -1,0 +1,108 @@
+"""The Streamlit app through Streamlit's AppTest: every page renders, search, filters, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_app(page: str | None = None, **params):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    if page:
+        at.query_params["page"] = page
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def card_titles(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("#####")]
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_search_page_offers_examples_when_empty():
+    at = run_app()
+    assert_clean(at)
+    assert any(b.label == "boroxol rings" for b in at.button)
+
+
+def test_query_shows_the_boroxol_talk_first_and_lives_in_the_url():
+    at = run_app()
+    at.text_input(key="query").set_value("boroxol rings").run()
+    assert_clean(at)
+    assert "Certification of boroxol ring population" in card_titles(at)[0]
+    assert at.query_params["q"] == "boroxol rings"
+    highlighted = [m.value for m in at.markdown if ":orange-background[" in m.value]
+    assert highlighted and "boroxol" in highlighted[0]
+
+
+def test_filters_change_the_results():
+    at = run_app(q="machine learning potentials")
+    everything = card_titles(at)
+    at.sidebar.selectbox(key="filter_kind").set_value("poster").run()
+    assert_clean(at)
+    posters = card_titles(at)
+    assert posters and posters != everything
+    assert at.query_params["kind"] == "poster"
+    at.sidebar.selectbox(key="filter_kind").set_value("any").run()
+    at.sidebar.text_input(key="filter_affiliation").set_value("Alfred").run()
+    titles = card_titles(at)
+    assert len(titles) == 2 and any("Mixed Lithium-Sodium" in t.replace("\\", "") for t in titles)
+
+
+def test_corpus_text_is_escaped():
+    from app import md  # noqa: PLC0415 - the page's own escaping helper
+
+    assert md("<script>alert(1)</script> $x$ *b*") == r"\<script\>alert\(1\)\</script\> \$x\$ \*b\*"
+
+
+@pytest.mark.parametrize("page", ["Topic map", "Topics", "Session planner", "Corpus"])
+def test_every_page_renders(page):
+    at = run_app(page)
+    assert_clean(at)
+    assert at.title[0].value
+
+
+def test_topic_map_draws_a_figure_and_lists_a_topic():
+    at = run_app("Topic map", q="boroxol rings")
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1
+    assert any(m.value.startswith("- **T") for m in at.markdown)
+
+
+def test_planner_downloads_are_valid_files():
+    from icalendar import Calendar
+
+    at = run_app("Session planner")
+    assert_clean(at)
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert set(buttons) == {"CSV", "Markdown", "JSON", "iCalendar"}
+    data = {label: button.proto.url for label, button in buttons.items()}
+    assert all(data.values())
+    # The exports themselves, as the page builds them:
+    from abstract_search import service
+    from abstract_search.plan import plan_sessions
+    from abstract_search.schedule import EXPORTERS
+
+    engine = service.open_engine()
+    items, vectors = service.plan_items(engine)
+    plan = plan_sessions(items, vectors, service.make_frame(items), seed=0)
+    rows = list(csv.DictReader(io.StringIO(EXPORTERS[".csv"](plan, items))))
+    assert len(rows) == 27
+    assert len(json.loads(EXPORTERS[".json"](plan, items))["sessions"]) == 9
+    calendar = Calendar.from_ical(EXPORTERS[".ics"](plan, items))
+    assert len([c for c in calendar.walk() if c.name == "VEVENT"]) >= 9
