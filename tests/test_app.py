@@ -106,3 +106,35 @@ def test_planner_downloads_are_valid_files():
     assert len(json.loads(EXPORTERS[".json"](plan, items))["sessions"]) == 9
     calendar = Calendar.from_ical(EXPORTERS[".ics"](plan, items))
     assert len([c for c in calendar.walk() if c.name == "VEVENT"]) >= 9
+
+
+def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
+    from abstract_search import index, records, service
+
+    monkeypatch.setattr(records, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(service, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "workshop2025.jsonl").write_bytes(Path(records.__file__).parents[2].joinpath(
+        "data", "workshop2025.jsonl").read_bytes())
+    table = (
+        "Paper,Summary,Authors\n"
+        '"Boroxol rings in B2O3 glass","Rings of three BO3 units dominate vitreous B2O3.","A. One"\n'
+        '"Fracture of silica nanowires","Nanowires break in a brittle way.","B. Two"\n'
+        ',"a row without a title",C. Three\n'
+    )
+    at = run_app("Corpus")
+    at.file_uploader(key="upload").upload("My Meeting.csv", table.encode(), "text/csv").run()
+    assert_clean(at)
+    assert at.text_input(key="new_name").value == "my-meeting"
+    assert at.selectbox(key="col_speakers").value == "Authors"  # guessed from a common name
+    at.selectbox(key="col_title").set_value("Paper")
+    at.selectbox(key="col_abstract").set_value("Summary")
+    at.selectbox(key="col_speakers").set_value("Authors")
+    at.button(key="build").click().run()
+    assert_clean(at)
+    assert any("Built **my\\-meeting**: 2 papers; 1 row(s) skipped" in s.value for s in at.success)
+    assert (tmp_path / "data" / "my-meeting.jsonl").is_file()
+    assert (tmp_path / "index" / "my-meeting" / "manifest.json").is_file()
+    hits = service.search(service.open_engine("my-meeting"), "boroxol", top_k=1)
+    assert hits[0].title == "Boroxol rings in B2O3 glass"
