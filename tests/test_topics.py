@@ -9,7 +9,7 @@ import pytest
 
 from abstract_search.records import Abstract
 from abstract_search.topic_model import OUTLIER, TopicModel
-from abstract_search.topics import compute_topics, describe_groups, load_topics, save_topics
+from abstract_search.topics import FORMAT_VERSION, compute_topics, describe_groups, load_topics, save_topics
 
 THEMES = {
     "fracture": "fracture crack toughness brittle indentation stress mechanics",
@@ -148,7 +148,7 @@ def test_save_and_load_round_trip_without_pickle(corpus, tmp_path):
     records, vectors = corpus
     result = compute_topics(records, vectors)
     save_topics(result, tmp_path)
-    assert json.loads((tmp_path / "topics.json").read_text())["format_version"] == 1
+    assert json.loads((tmp_path / "topics.json").read_text())["format_version"] == FORMAT_VERSION
     loaded = load_topics(tmp_path)
     assert loaded.topics == result.topics and loaded.assignments == result.assignments
     np.testing.assert_array_equal(loaded.centres, result.centres)
@@ -169,6 +169,10 @@ def test_workshop_corpus_has_several_real_topics(workshop_records, real_embedder
     ml = [r.id for r in workshop_records if "learn" in r.title.lower() and "potential" in r.title.lower()]
     shared = max([result.topic_of(i) for i in ml].count(t.id) for t in result.topics)
     assert len(ml) >= 3 and shared >= len(ml) - 1
+    # groups a glass scientist expects, confirmed by reading the abstracts: fracture and
+    # indentation; cooling rate and how simulated glasses are formed
+    assert result.topic_of("T04") == result.topic_of("T20")
+    assert result.topic_of("T13") == result.topic_of("T14") == result.topic_of("T19")
 
 
 # --- the CLI ------------------------------------------------------------------------------------

@@ -103,6 +103,12 @@ def _cached(engine, name: str, key: dict, compute: Callable, save: Callable, loa
     return result
 
 
+def _topics_format() -> int:
+    from abstract_search.topics import FORMAT_VERSION
+
+    return FORMAT_VERSION
+
+
 def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
     """Topics of the corpus (computed once per corpus version and topic count)."""
     from abstract_search.topics import compute_topics, load_topics, save_topics
@@ -110,7 +116,7 @@ def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
     return _cached(
         engine,
         f"topics_{n_topics or 'auto'}",
-        {"n_topics": n_topics, "random_state": random_state},
+        {"n_topics": n_topics, "random_state": random_state, "format": _topics_format()},
         lambda: compute_topics(engine.records, engine.embeddings, n_topics=n_topics, random_state=random_state),
         save_topics,
         load_topics,

@@ -50,6 +50,9 @@ class TopicModel:
         silhouette_sample: items sampled to score a topic count (silhouette is quadratic).
         fit_sample: bigger corpora fit UMAP and choose the topic count on a random sample of
             this size, then place every item; this keeps 50,000 abstracts to minutes.
+        centre: subtract the corpus's mean vector before clustering. In a one-field corpus every
+            abstract shares one dominant direction ("glass simulations"), which swamps the
+            differences topics are made of; removing it (as in "all-but-the-top") lets them show.
         random_state: the one seed for UMAP, k-means and sampling.
     """
 
@@ -64,6 +67,7 @@ class TopicModel:
         reduce_from: int = 200,
         silhouette_sample: int = 4000,
         fit_sample: int = 10000,
+        centre: bool = True,
         random_state: int = 0,
     ):
         self.n_topics = n_topics
@@ -74,6 +78,7 @@ class TopicModel:
         self.reduce_from = reduce_from
         self.silhouette_sample = silhouette_sample
         self.fit_sample = fit_sample
+        self.centre = centre
         self.random_state = random_state
 
     # -- fitting --------------------------------------------------------------------------
@@ -86,14 +91,20 @@ class TopicModel:
             raise ValueError("cannot find topics in an empty corpus")
         if texts is not None and len(texts) != n_items:
             raise ValueError(f"got {n_items} embeddings but {len(texts)} texts")
-        space, metric = self._clustering_space(vectors)
+        self.mean_ = vectors.mean(axis=0) if self.centre else np.zeros(vectors.shape[1], dtype=np.float32)
+        centred = self._centred(vectors)
+        space, metric = self._clustering_space(centred)
         clusters, self.topic_count_scores_ = self._cluster(space, metric)
-        self.centres_, self.floors_ = self._topic_centres(vectors, clusters)
+        self.centres_, self.floors_ = self._topic_centres(centred, clusters)
         self.n_topics_ = len(self.centres_)
         self.labels_ = self.predict(vectors)
         self.confidence_ = self.confidence(vectors)
         self.topic_labels_, self.topic_keywords_ = self._describe(texts)
         return self
+
+    def _centred(self, embeddings: np.ndarray) -> np.ndarray:
+        """Unit rows with the corpus mean removed: the space topics live in."""
+        return normalize_rows(normalize_rows(embeddings) - self.mean_)
 
     def _clustering_space(self, vectors: np.ndarray) -> tuple[np.ndarray, str]:
         """The space k-means runs in, and the distance silhouette is measured with there."""
@@ -210,7 +221,7 @@ class TopicModel:
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """Cosine similarity of each row to each topic centre, shape (n, n_topics_)."""
         self._check_fitted()
-        return normalize_rows(embeddings) @ self.centres_.T
+        return self._centred(embeddings) @ self.centres_.T
 
     def fit_transform(self, embeddings: np.ndarray, texts=None) -> np.ndarray:
         return self.fit(embeddings, texts).transform(embeddings)

@@ -35,7 +35,7 @@ __all__ = [
     "save_topics",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 N_REPRESENTATIVES = 3
 
 
@@ -82,10 +82,11 @@ class TopicResult:
     record_ids: tuple[str, ...]
     assignments: tuple[int, ...]  # topic id per record (-1 for outliers)
     confidence: tuple[float, ...]  # per record, in [0, 1]
-    centres: np.ndarray  # (n_topics, dim), unit rows
+    centres: np.ndarray  # (n_topics, dim), unit rows, in the centred space
     floors: np.ndarray  # (n_topics,) similarity below which an item is an outlier
     chosen_by: str  # how n_topics was decided, for people reading the result
     random_state: int
+    mean: np.ndarray | None = None  # (dim,) corpus mean removed before comparing with centres
 
     def topic_of(self, record_id: str) -> int:
         return self.assignments[self.record_ids.index(record_id)]
@@ -97,7 +98,10 @@ class TopicResult:
         that topic gets -1, the rule that made the corpus's own outliers. Off by default:
         a short query is rarely as similar to a centre as a whole abstract, yet still belongs.
         """
-        similarity = normalize_rows(embeddings) @ self.centres.T
+        vectors = normalize_rows(embeddings)
+        if self.mean is not None:
+            vectors = normalize_rows(vectors - self.mean)
+        similarity = vectors @ self.centres.T
         nearest = similarity.argmax(axis=1)
         best = similarity[np.arange(len(nearest)), nearest]
         if allow_outliers:
@@ -195,6 +199,7 @@ def compute_topics(
         floors=model.floors_.astype(np.float32),
         chosen_by=chosen_by,
         random_state=random_state,
+        mean=model.mean_.astype(np.float32),
     )
 
 
@@ -236,6 +241,7 @@ def save_topics(result: TopicResult, folder: str | Path) -> Path:
         "assignments": list(result.assignments),
         "confidence": list(result.confidence),
         "floors": [float(f) for f in result.floors],
+        "mean": None if result.mean is None else [float(v) for v in result.mean],
     }
     np.save(folder / CENTRES_FILE, np.asarray(result.centres, dtype=np.float32), allow_pickle=False)
     tmp = folder / f".{TOPICS_FILE}.tmp"
@@ -268,6 +274,7 @@ def load_topics(folder: str | Path) -> TopicResult:
         floors=np.asarray(data["floors"], dtype=np.float32),
         chosen_by=data["chosen_by"],
         random_state=data["random_state"],
+        mean=None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float32),
     )
 
 
