@@ -78,6 +78,16 @@ def get_layout(corpus: str):
     return service.corpus_layout(get_engine(corpus))
 
 
+@st.cache_data(show_spinner=False, max_entries=2000)
+def get_related(corpus: str, record_id: str, k: int = 3):
+    return get_engine(corpus).related(record_id, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def get_hits(corpus: str, query: str, top_k: int, filters: tuple[tuple[str, str], ...]):
+    return service.search(get_engine(corpus), query, top_k=top_k, **dict(filters))
+
+
 # --- state in the URL ----------------------------------------------------------------------
 
 
@@ -138,7 +148,7 @@ def hit_card(engine, hit, rank: int) -> None:
                 + (f" · matched: {md(', '.join(hit.matched_terms))}" if hit.matched_terms else "")
             )
         with right.expander("Related talks"):
-            for related in engine.related(hit.id, 3):
+            for related in get_related(engine.corpus, hit.id):
                 reason = ", ".join(related.matched_terms[:4])
                 st.markdown(
                     f"- {md(related.title)} — {md(', '.join(related.speakers))}"
@@ -171,7 +181,7 @@ def page_search(engine) -> None:
         return
     top_k = st.slider("Results", 3, 30, int(param("k", "10") or 10), key="top_k")
     try:
-        hits = service.search(engine, query, top_k=top_k, **filters)
+        hits = get_hits(engine.corpus, query, top_k, tuple(sorted(filters.items())))
     except service.UserError as err:
         st.error(str(err))
         return
