@@ -236,6 +236,7 @@ def page_topics(engine) -> None:
     n_topics = topic_count_control()
     topics = get_topics(engine.corpus, n_topics)
     st.caption(f"{len(topics.topics)} topics; {md(topics.chosen_by)}.")
+    confidence = dict(zip(topics.record_ids, topics.confidence, strict=True))
     for group in topics.groups:
         st.subheader(md(group.label))
         for topic_id in group.topic_ids:
@@ -246,13 +247,19 @@ def page_topics(engine) -> None:
                 for member in topic.members:
                     record = service.record(engine, member)
                     star = " ★" if member in topic.representative_ids else ""
-                    st.markdown(f"- {md(record.id)}{star} {md(record.title)} — {md(', '.join(record.speakers))}")
+                    st.markdown(
+                        f"- {md(record.id)}{star} {md(record.title)} — {md(', '.join(record.speakers))} "
+                        f":gray[· confidence {confidence[member]:.2f}]"
+                    )
     if topics.outliers:
         st.subheader("Outliers")
         for outlier in topics.outliers:
             record = service.record(engine, outlier.id)
             st.markdown(f"- {md(record.id)} {md(record.title)} — _{md(outlier.reason)}_")
-    st.caption("★ most representative items of a topic.")
+    st.caption(
+        "★ most representative items of a topic. Confidence: 0 on the border between two topics, "
+        "near 1 close to one topic only."
+    )
 
 
 def session_table(engine, plan, fits) -> None:
