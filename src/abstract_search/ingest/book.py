@@ -358,13 +358,18 @@ def parse_head(lines: list[str]) -> tuple[str, tuple[str, ...], int]:
     author = next(
         (
             i
-            for i in range(1, min(len(window), 7))
+            for i in range(1, min(len(window), 4))  # a title has at most three lines
             if _is_author_line(window[i], window[i + 1] if i + 1 < len(window) else "")
         ),
         None,
     )
     email = next((i for i, line in enumerate(window) if EMAIL.search(line)), None)
     if author is None or any(AFFILIATION.search(line) or EMAIL.search(line) for line in window[:author]):
+        return "", (), 0
+    title = window[:author]  # a title is not a caption, a reference or finished sentences
+    if any(CAPTION.match(line) or REF_START.match(line) for line in title) or any(
+        line.rstrip().endswith(".") for line in title[:-1]
+    ):
         return "", (), 0
     if _is_author_line(window[0], window[1] if len(window) > 1 else ""):
         return "", (), 0
@@ -455,9 +460,21 @@ def _split_references(lines: list[str]) -> list[str]:
     return [_join_lines(item) for item in items]
 
 
+def _head_lines(lines: list[str], i: int) -> int:
+    """How many raw lines (blank ones included) the title block starting at line i spans; 0 if none."""
+    window = [(k, line.strip()) for k, line in enumerate(lines[i : i + 40]) if line.strip()][:16]
+    span = parse_head([line for _, line in window])[2]
+    return window[span - 1][0] + 1 if span else 0
+
+
+def _starts_title_block(lines: list[str], i: int) -> bool:
+    """Whether a title block (title lines, an author line, affiliations or an e-mail) starts at line i."""
+    return not lines[i].strip()[:1].islower() and _head_lines(lines, i) > 0
+
+
 def segment_bodies(lines: list[str], first_line: int, book_title: str) -> list[Body]:
     """Cuts the abstract section into bodies and merges fragments (captions, spilled pages)."""
-    starts, blanks = [0], 0
+    starts, blanks, previous, head_end = [0], 0, "", 0
     header_lines = set()
     for i, raw in enumerate(lines):
         if not raw.strip():
@@ -468,9 +485,15 @@ def segment_bodies(lines: list[str], first_line: int, book_title: str) -> list[B
             starts.append(i)
         elif i > 0 and re.match(r"^ \S", raw):
             starts.append(i)
-        elif blanks >= 3 and parse_head([line.strip() for line in lines[i : i + 20] if line.strip()])[2]:
-            starts.append(i)  # a title block after a gap: a new abstract that lost its page start
-        blanks = 0
+        elif (
+            i >= head_end
+            and (blanks >= 3 or TERMINAL.search(previous) or CAPTION.match(previous))
+            and _starts_title_block(lines, i)
+        ):
+            starts.append(i)  # a title block where a new abstract lost its page start
+        if starts[-1] == i:
+            head_end = i + _head_lines(lines, i)
+        blanks, previous = 0, raw.strip()
     starts = sorted(set(starts)) + [len(lines)]
     bodies: list[Body] = []
     for a, b in zip(starts, starts[1:], strict=False):
