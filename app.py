@@ -294,6 +294,11 @@ def page_planner(engine) -> None:
     sessions = mid.number_input("…or number of sessions", min_value=0, max_value=len(items), value=0, key="n_sessions")
     parallel = right.number_input("Parallel tracks", min_value=1, max_value=8, value=1, key="parallel")
     pins = st.text_input("Pinned talks (e.g. T27=9, T01=1)", value="", key="pins")
+    unavailable = st.text_input(
+        "Unavailable speakers (e.g. Volker Deringer=1,2; slots numbered from 1, separated by ';')",
+        value="",
+        key="unavailable",
+    )
     seed = st.number_input("Seed", min_value=0, value=0, key="seed")
     try:
         same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
@@ -303,7 +308,10 @@ def page_planner(engine) -> None:
             sessions=int(sessions) or None,
             parallel=int(parallel) if parallel > 1 else None,
         )
-        constraints = Constraints(pins=service.parse_pins([p for p in re.split(r"[,\s]+", pins) if p]))
+        constraints = Constraints(
+            pins=service.parse_pins([p for p in re.split(r"[,\s]+", pins) if p]),
+            unavailable=service.parse_unavailable([u for u in unavailable.split(";") if u.strip()], items),
+        )
         with st.spinner("Planning…"):
             plan = plan_sessions(items, vectors, frame, constraints, seed=int(seed))
     except (PlanError, service.UserError) as err:

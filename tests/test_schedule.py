@@ -227,3 +227,18 @@ def test_cli_compare_program(cli_corpus, capsys):
 def test_cli_plan_errors_exit_2_with_a_reason(cli_corpus, capsys, argv, message):
     assert cli.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_plan_honours_unavailable_speakers(cli_corpus, capsys):
+    assert cli.main(["plan", "--json", "--unavailable", "Speaker 0=1,2", "--unavailable", "speaker 3 = 3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    slot_of = {
+        item["id"] if isinstance(item, dict) else item: s["slot"] for s in data["sessions"] for item in s["items"]
+    }
+    assert slot_of["T00"] not in (1, 2) and slot_of["T03"] != 3  # slots are numbered from 1 in and out
+
+
+def test_cli_plan_unknown_unavailable_speaker_is_a_clear_error(cli_corpus, capsys):
+    assert cli.main(["plan", "--unavailable", "Nobody=1"]) == 2
+    err = capsys.readouterr().err
+    assert "unavailable 'Nobody=1': no talk has speaker 'Nobody'; speakers: Speaker 0, Speaker 1" in err

@@ -341,6 +341,13 @@ def _add_plan(sub) -> None:
         help="keep an item in a session (1-based); repeatable",
     )
     p.add_argument(
+        "--unavailable",
+        action="append",
+        default=[],
+        metavar="SPEAKER=SLOT[,SLOT]",
+        help="a speaker who cannot talk in these time slots (1-based); repeatable",
+    )
+    p.add_argument(
         "--within",
         default=None,
         metavar="FIELD",
@@ -389,7 +396,11 @@ def _run_plan(args) -> int:
     engine = service.open_engine(args.corpus, args.model, progress=not args.json)
     items, vectors = service.plan_items(engine)
     try:
-        constraints = Constraints(pins=service.parse_pins(args.pin), within=args.within or "")
+        constraints = Constraints(
+            pins=service.parse_pins(args.pin),
+            unavailable=service.parse_unavailable(args.unavailable, items),
+            within=args.within or "",
+        )
         if args.compare_program:
             organizers = service.organizers_plan(items, vectors)
             if organizers is None:

@@ -280,6 +280,29 @@ def parse_pins(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
     return tuple(pins)
 
 
+def parse_unavailable(values: Sequence[str], items: Sequence[Abstract]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """'Volker Deringer=1,2' says that speaker cannot talk in time slots 1 and 2 (numbered from 1)."""
+    from abstract_search.plan import PlanError
+
+    speakers = sorted({s for r in items for s in r.speakers})
+    known = {" ".join(s.casefold().split()) for s in speakers}
+    rules = []
+    for value in values:
+        name, sep, slots = value.rpartition("=")
+        try:
+            numbers = tuple(int(v) - 1 for v in slots.replace(" ", "").split(",") if v)
+        except ValueError:
+            numbers = ()
+        if not sep or not name.strip() or not numbers or min(numbers) < 0:
+            raise PlanError(f"unavailable {value!r}: use SPEAKER=SLOT[,SLOT] with slots numbered from 1")
+        if " ".join(name.casefold().split()) not in known:
+            raise PlanError(
+                f"unavailable {value!r}: no talk has speaker {name.strip()!r}; speakers: {', '.join(speakers)}"
+            )
+        rules.append((name.strip(), numbers))
+    return tuple(rules)
+
+
 def organizers_plan(items: Sequence[Abstract], vectors):
     """The organizers' program described as a plan (None when the records carry no program)."""
     from abstract_search.plan import describe_plan
