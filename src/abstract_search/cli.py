@@ -146,6 +146,10 @@ def _run_search(args) -> int:
                 queries = [line.rstrip("\n") for line in handle if line.strip()]
         except OSError as err:
             raise QueryError(f"{args.batch}: cannot read the batch file ({err.strerror})") from None
+        except UnicodeDecodeError as err:
+            raise QueryError(
+                f"{args.batch}: not UTF-8 text (byte 0x{err.object[err.start]:02x}); re-save it as UTF-8"
+            ) from None
         engine = Engine.open(args.corpus, args.model)
         for query, hits in zip(queries, engine.search_many(queries, args.top_k, filters), strict=True):
             _print_json(_search_json(query, hits))

@@ -36,9 +36,13 @@ def _load(folder: Path, dimension: int) -> tuple[list[str], np.ndarray]:
     try:
         keys = json.loads((folder / "keys.json").read_text(encoding="utf-8"))
         vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        if vectors.shape != (len(keys), dimension) or vectors.dtype != np.float32:
+        # Rows are only appended and vectors.npy is replaced first, so a save killed between the
+        # two renames leaves extra rows at the end: the first len(keys) rows are still right.
+        if vectors.ndim != 2 or vectors.shape[0] < len(keys) or vectors.shape[1] != dimension:
             raise ValueError("shape mismatch")
-        return list(keys), vectors
+        if vectors.dtype != np.float32:
+            raise ValueError("dtype mismatch")
+        return list(keys), vectors[: len(keys)]
     except (OSError, ValueError):
         return [], np.zeros((0, dimension), dtype=np.float32)
 
@@ -131,7 +135,10 @@ def embed_documents(
     title's weight; the chunk mean brings in the rest of a long abstract. A text of at most
     `chunk_words` words is its own single chunk, so its vector is just its embedding.
     Measured: benchmarks/retrieval_scifact.py (train) and benchmarks/retrieval_workshop.py.
+    `chunk_words=0` gives the whole-text vectors alone (one model pass, the plain model's vectors).
     """
+    if chunk_words <= 0:
+        return embed_with_cache(texts, embedder, cache_dir, batch_size=batch_size, show_progress=show_progress)
     pieces, owner = list(texts), list(range(len(texts)))
     for row, text in enumerate(texts):
         for piece in chunk_text(text, chunk_words):

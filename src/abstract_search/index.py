@@ -2,11 +2,16 @@
 
 `index/<corpus>/` holds `manifest.json` (model, dimension, corpus hash, record count, library
 versions, build time), `dense.faiss`, `embeddings.npy` (rows aligned with the corpus),
-`sentences.json` + `sentence_vectors.npy` (answer-sentence spans and their vectors). JSON,
-NumPy and FAISS files only. A build writes a temporary folder and renames it into place under
-a file lock, so a failed build leaves the previous index intact and two builds never mix.
-Exact inner-product search by default; HNSW above `IndexConfig.approximate_above` vectors.
-faiss is imported inside the functions that use it, and nothing here imports torch.
+`sentences.json` + `sentence_vectors.npy` (answer-sentence spans and their vectors) and
+`bm25/` (the saved BM25 arrays, so opening a large corpus does not re-tokenize it). JSON,
+NumPy (allow_pickle=False) and FAISS files only; the manifest holds every file's size and
+CRC-32, so a truncated or damaged file is refused on load instead of served.
+A build writes a temporary folder and renames it into place under a file lock, so a failed or
+killed build leaves the previous index intact and two builds never mix; readers also find the
+previous index in the instant between the two renames of a swap.
+Exact inner-product search by default (about 10 ms per query at 51k vectors); HNSW only above
+`IndexConfig.approximate_above` vectors. faiss is imported inside the functions that use it,
+and nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +33,7 @@ from abstract_search.embed_cache import INDEX_ROOT, embed_documents, embed_with_
 from abstract_search.records import Abstract, CorpusError, corpus_hash
 from abstract_search.snippets import split_sentences
 
-FORMAT_VERSION = 3  # bump whenever what is stored, or how documents are embedded, changes
+FORMAT_VERSION = 4  # bump whenever what is stored, or how documents are embedded, changes
 CACHE_FOLDER = "_cache"
 
 
@@ -37,15 +43,32 @@ class IndexMismatchError(CorpusError):
 
 @dataclass(frozen=True)
 class IndexConfig:
-    """How the dense index is built. HNSW only pays off for large corpora."""
+    """How the dense index is built.
 
-    approximate_above: int = 50_000
+    Chunk means and sentence vectors each cost about one more model pass over the corpus, so
+    they are used only for corpora of at most `detail_up_to` records (a program book), where the
+    whole build takes a minute; larger corpora get whole-text vectors (the plain model's) and
+    lexical snippets. HNSW only pays off far beyond 51k vectors (benchmarks/scale.py), and an
+    exact index is rebuilt from the stored embeddings in milliseconds, which keeps rebuilds
+    after a small edit cheap.
+    """
+
+    approximate_above: int = 250_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
     sentence_vectors: bool = True
     batch_size: int = 32
     chunk_words: int = 128
+    detail_up_to: int = 2_000
+    quantize_above: int = 2_000  # records; see abstract_search.engine.quantize_for
+
+    def chunk_words_for(self, records: int) -> int:
+        """Words per chunk for a corpus of this size (0: whole-text vectors only)."""
+        return self.chunk_words if records <= self.detail_up_to else 0
+
+    def sentence_vectors_for(self, records: int) -> bool:
+        return self.sentence_vectors and records <= self.detail_up_to
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,7 @@ class Manifest:
     versions: dict
     built_at: str
     chunk_words: int = 0
+    files: dict = field(default_factory=dict)  # relative path -> [size in bytes, CRC-32]
     format: int = FORMAT_VERSION
 
     @classmethod
@@ -134,11 +158,12 @@ class SentenceTable:
 class DenseIndex:
     """A loaded or freshly built index: manifest, embeddings, FAISS index, sentence table."""
 
-    def __init__(self, manifest: Manifest, embeddings: np.ndarray, faiss_index, sentences: SentenceTable):
+    def __init__(self, manifest: Manifest, embeddings: np.ndarray, faiss_index, sentences: SentenceTable, folder: Path):
         self.manifest = manifest
         self.embeddings = embeddings
         self.faiss_index = faiss_index
         self.sentences = sentences
+        self.folder = folder
 
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return faiss_search(self.faiss_index, query_vectors, k)
@@ -164,10 +189,15 @@ def build_index(
     config: IndexConfig = IndexConfig(),
     use_cache: bool = True,
     progress: Callable[[str], None] | None = None,
+    lexical=None,
+    records_hash: str | None = None,
 ) -> DenseIndex:
     """Embeds the records (through the cache), builds FAISS, and swaps the folder in atomically.
 
-    The embedding cache lives in `<root>/_cache/`, shared by every corpus under that root.
+    The embedding cache lives in `<root>/_cache/`, shared by every corpus under that root, so a
+    rebuild after editing a few records embeds only those. `lexical` (a fitted
+    `abstract_search.lexical.LexicalIndex`) is saved with the index when given; `records_hash`
+    is `corpus_hash(records)` when the caller has it already (it costs seconds at 50k records).
     """
     from filelock import FileLock
 
@@ -176,52 +206,89 @@ def build_index(
     cache_dir = folder.parent / CACHE_FOLDER if use_cache else None
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder.parent / f".{corpus}.lock")):
+        _clean_leftovers(folder)
         say(f"embedding {len(records)} records with {embedder.model_id}")
+        chunk_words = config.chunk_words_for(len(records))
         embeddings = embed_documents(
             [r.text for r in records],
             embedder,
             cache_dir,
-            chunk_words=config.chunk_words,
+            chunk_words=chunk_words,
             batch_size=config.batch_size,
             show_progress=progress is not None,
         )
-        rows, starts, ends = sentence_spans(records)
+        # Without sentence vectors the spans are cut per hit at query time (Engine._snippet).
+        with_vectors = config.sentence_vectors_for(len(records))
+        rows, starts, ends = sentence_spans(records if with_vectors else [])
         sentence_vectors = None
-        if config.sentence_vectors and len(rows):
+        if with_vectors and len(rows):
             say(f"embedding {len(rows)} abstract sentences for answer snippets")
             texts = [records[r].abstract[s:e] for r, s, e in zip(rows, starts, ends, strict=True)]
             sentence_vectors = embed_with_cache(
                 texts, embedder, cache_dir, batch_size=config.batch_size, show_progress=progress is not None
             )
-        faiss_index = make_faiss_index(embeddings, config)
+        index_type = "hnsw" if len(records) > config.approximate_above else "flat"
+        faiss_index = make_faiss_index(embeddings, config, index_type)
         manifest = Manifest(
             corpus=corpus,
-            corpus_hash=corpus_hash(records),
+            corpus_hash=records_hash or corpus_hash(records),
             records=len(records),
             model=embedder.model_id,
             dimension=int(embeddings.shape[1]),
-            index_type="hnsw" if len(records) > config.approximate_above else "flat",
+            index_type=index_type,
             versions=library_versions(),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            chunk_words=config.chunk_words,
+            chunk_words=chunk_words,
         )
+        say("writing the index")
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{corpus}.building-"))
         tmp.chmod(0o755)  # mkdtemp makes it private; the index is readable like any build output
         try:
-            _write(tmp, manifest, embeddings, faiss_index, (rows, starts, ends), sentence_vectors)
+            manifest = _write(tmp, manifest, embeddings, faiss_index, (rows, starts, ends), sentence_vectors)
+            if lexical is not None:
+                lexical.save(tmp / LEXICAL_FOLDER)
+                manifest = _seal(tmp, manifest)
             _swap_into_place(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         say(f"index written to {folder}")
-    return DenseIndex(manifest, embeddings, faiss_index, SentenceTable(rows, starts, ends, sentence_vectors))
+    table = SentenceTable(rows, starts, ends, sentence_vectors)
+    return DenseIndex(manifest, embeddings, faiss_index, table, folder)
 
 
-def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sentence_vectors) -> None:
-    import faiss
+LEXICAL_FOLDER = "bm25"
 
+
+def _checksum(path: Path) -> list[int]:
+    crc = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            crc = zlib.crc32(block, crc)
+    return [path.stat().st_size, crc]
+
+
+def _seal(folder: Path, manifest: Manifest) -> Manifest:
+    """Records every file's size and CRC-32 in the manifest, and writes the manifest last."""
+    files = {
+        p.relative_to(folder).as_posix(): _checksum(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+    manifest = Manifest(**{**asdict(manifest), "files": files})
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+    return manifest
+
+
+def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sentence_vectors) -> Manifest:
     np.save(folder / "embeddings.npy", embeddings, allow_pickle=False)
-    faiss.write_index(faiss_index, str(folder / "dense.faiss"))
+    if manifest.index_type != "flat":  # a flat index is rebuilt from embeddings.npy on load
+        import faiss
+
+        faiss.write_index(faiss_index, str(folder / "dense.faiss"))
     rows, starts, ends = spans
     (folder / "sentences.json").write_text(
         json.dumps({"row": rows.tolist(), "start": starts.tolist(), "end": ends.tolist()}), encoding="utf-8"
@@ -229,7 +296,24 @@ def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sen
     if sentence_vectors is not None:
         np.save(folder / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
     # The manifest goes last: a folder without one is never loaded.
-    (folder / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    return _seal(folder, manifest)
+
+
+def _previous(folder: Path) -> list[Path]:
+    """Previous indexes parked by an interrupted swap, newest first."""
+    parked = [p for p in folder.parent.glob(f".{folder.name}.old-*") if (p / "manifest.json").is_file()]
+    return sorted(parked, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Under the build lock: restores an index parked by a killed swap and removes dead temporaries."""
+    if not (folder / "manifest.json").is_file():
+        for parked in _previous(folder)[:1]:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(parked, folder)
+    for leftover in folder.parent.glob(f".{folder.name}.*"):
+        if leftover.is_dir() and (".building-" in leftover.name or ".old-" in leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _swap_into_place(tmp: Path, folder: Path) -> None:
@@ -245,19 +329,30 @@ def _swap_into_place(tmp: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def served_folder(corpus: str, root: str | Path | None = None) -> Path:
+    """The folder an index is served from: index/<corpus>/, or the previous index while a swap runs."""
+    folder = index_folder(corpus, root)
+    if (folder / "manifest.json").is_file():
+        return folder
+    parked = _previous(folder)
+    return parked[0] if parked else folder
+
+
 def read_manifest(corpus: str, root: str | Path | None = None) -> Manifest | None:
-    path = index_folder(corpus, root) / "manifest.json"
+    path = served_folder(corpus, root) / "manifest.json"
     if not path.is_file():
         return None
     try:
         return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as err:
+    except (OSError, ValueError, TypeError) as err:
         raise IndexMismatchError(
             f"{path}: unreadable manifest ({err}); run `abstract-search build --corpus {corpus}`"
         ) from None
 
 
-def check_manifest(manifest: Manifest, records: Sequence[Abstract], model_id: str, corpus: str) -> None:
+def check_manifest(
+    manifest: Manifest, records: Sequence[Abstract], model_id: str, corpus: str, records_hash: str | None = None
+) -> None:
     """Refuses an index built from other records, another model or another format."""
     fix = f"run `abstract-search build --corpus {corpus}` to rebuild it"
     if manifest.format != FORMAT_VERSION:
@@ -267,30 +362,87 @@ def check_manifest(manifest: Manifest, records: Sequence[Abstract], model_id: st
             f"index of {corpus!r} was built with model {manifest.model!r}, not {model_id!r}; {fix} "
             f"(or pass --model {manifest.model})"
         )
-    if manifest.records != len(records) or manifest.corpus_hash != corpus_hash(records):
+    if manifest.records != len(records) or manifest.corpus_hash != (records_hash or corpus_hash(records)):
         raise IndexMismatchError(
             f"index of {corpus!r} was built from a different version of the corpus "
             f"({manifest.records} records then, {len(records)} now); {fix}"
         )
 
 
-def load_index(records: Sequence[Abstract], corpus: str, model_id: str, root: str | Path | None = None) -> DenseIndex:
-    """Loads index/<corpus>/ after checking its manifest against the records and the model."""
+def verify_files(folder: Path, manifest: Manifest, corpus: str) -> None:
+    """Refuses a folder whose files are missing, truncated or changed since the build."""
+    if not manifest.files:
+        raise IndexMismatchError(f"index of {corpus!r} lists no files; run `abstract-search build --corpus {corpus}`")
+    for name, expected in manifest.files.items():
+        path = folder / name
+        if not path.is_file():
+            problem = "is missing"
+        elif path.stat().st_size != expected[0]:
+            problem = f"is truncated or overwritten ({path.stat().st_size} bytes, expected {expected[0]})"
+        elif _checksum(path) != list(expected):
+            problem = "is damaged (checksum mismatch)"
+        else:
+            continue
+        raise IndexMismatchError(
+            f"index of {corpus!r}: {path} {problem}; run `abstract-search build --corpus {corpus}` to rebuild it"
+        )
+
+
+def load_index(
+    records: Sequence[Abstract],
+    corpus: str,
+    model_id: str,
+    root: str | Path | None = None,
+    records_hash: str | None = None,
+) -> DenseIndex:
+    """Loads index/<corpus>/ after checking its manifest against the records, the model and its files."""
+    for attempt in range(3):
+        manifest = read_manifest(corpus, root)
+        if manifest is None:
+            raise IndexMismatchError(f"no index for corpus {corpus!r}; run `abstract-search build --corpus {corpus}`")
+        check_manifest(manifest, records, model_id, corpus, records_hash)
+        folder = served_folder(corpus, root)
+        try:
+            verify_files(folder, manifest, corpus)
+            return _load_files(folder, manifest, records, corpus)
+        except IndexMismatchError:
+            if attempt == 2 or read_manifest(corpus, root) == manifest:
+                raise  # damaged, not merely swapped by a build that finished meanwhile
+    raise AssertionError("unreachable")
+
+
+def _load_files(folder: Path, manifest: Manifest, records: Sequence[Abstract], corpus: str) -> DenseIndex:
     import faiss
 
-    manifest = read_manifest(corpus, root)
-    if manifest is None:
-        raise IndexMismatchError(f"no index for corpus {corpus!r}; run `abstract-search build --corpus {corpus}`")
-    check_manifest(manifest, records, model_id, corpus)
-    folder = index_folder(corpus, root)
-    embeddings = np.load(folder / "embeddings.npy", allow_pickle=False)
-    faiss_index = faiss.read_index(str(folder / "dense.faiss"))
-    if isinstance(faiss_index, faiss.IndexHNSWFlat):
-        faiss_index.hnsw.efSearch = IndexConfig().hnsw_ef_search
-    spans = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
-    vectors_path = folder / "sentence_vectors.npy"
-    sentence_vectors = np.load(vectors_path, allow_pickle=False) if vectors_path.is_file() else None
-    table = SentenceTable(
-        *(np.asarray(spans[key], dtype=np.int64) for key in ("row", "start", "end")), sentence_vectors
-    )
-    return DenseIndex(manifest, embeddings, faiss_index, table)
+    fix = f"run `abstract-search build --corpus {corpus}` to rebuild it"
+    try:
+        embeddings = np.load(folder / "embeddings.npy", allow_pickle=False)
+        if manifest.index_type == "flat":
+            faiss_index = make_faiss_index(embeddings, kind="flat")
+        else:
+            faiss_index = faiss.read_index(str(folder / "dense.faiss"))
+            if isinstance(faiss_index, faiss.IndexHNSWFlat):
+                faiss_index.hnsw.efSearch = IndexConfig().hnsw_ef_search
+        spans = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
+        vectors_path = folder / "sentence_vectors.npy"
+        sentence_vectors = np.load(vectors_path, allow_pickle=False) if vectors_path.is_file() else None
+        table = SentenceTable(
+            *(np.asarray(spans[key], dtype=np.int64) for key in ("row", "start", "end")), sentence_vectors
+        )
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        raise IndexMismatchError(f"index of {corpus!r} in {folder} cannot be read ({err}); {fix}") from None
+    shape = (manifest.records, manifest.dimension)
+    problems = []
+    if embeddings.shape != shape or embeddings.dtype != np.float32:
+        problems.append(f"embeddings are {embeddings.dtype}{list(embeddings.shape)}, expected float32{list(shape)}")
+    if faiss_index.ntotal != manifest.records or faiss_index.d != manifest.dimension:
+        problems.append(f"the FAISS index holds {faiss_index.ntotal}x{faiss_index.d} vectors")
+    if not len(table.row) == len(table.start) == len(table.end):
+        problems.append("sentence spans have unequal lengths")
+    elif len(table.row) and (table.row.min() < 0 or table.row.max() >= len(records)):
+        problems.append("sentence spans point past the records")
+    if sentence_vectors is not None and sentence_vectors.shape != (len(table.row), manifest.dimension):
+        problems.append(f"sentence vectors are {list(sentence_vectors.shape)}")
+    if problems:
+        raise IndexMismatchError(f"index of {corpus!r} in {folder} is inconsistent: {'; '.join(problems)}; {fix}")
+    return DenseIndex(manifest, embeddings, faiss_index, table, folder)

@@ -13,13 +13,15 @@ though it is one word among hundreds in the abstract.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -140,21 +142,32 @@ def token_spans(text: str) -> Iterator[TokenSpan]:
     Spans refer to the original text, so a snippet can mark the words that matched.
     """
     for match in _TOKEN_RE.finditer(text):
-        raw = match.group()
-        folded = _trim(_fold(raw))
-        if not folded:
-            continue
-        tokens = _word_tokens(folded)
+        tokens, lead, tail = _raw_word(match.group())
         if tokens:
-            lead = 0 if folded.startswith("(") else len(raw) - len(raw.lstrip("(" + _EDGE_PUNCT))
-            keep = _EDGE_PUNCT if folded.endswith(")") else ")" + _EDGE_PUNCT
-            tail = len(raw) - len(raw.rstrip(keep))
             yield TokenSpan(match.start() + lead, match.end() - tail, tokens)
+
+
+@lru_cache(maxsize=500_000)
+def _raw_word(raw: str) -> tuple[tuple[str, ...], int, int]:
+    """(index tokens, characters to skip at the start, at the end) of one surface word.
+
+    Cached: a corpus repeats its words, so a 51k-abstract build folds each distinct one once.
+    """
+    folded = _trim(_fold(raw))
+    tokens = _word_tokens(folded) if folded else ()
+    if not tokens:
+        return (), 0, 0
+    lead = 0 if folded.startswith("(") else len(raw) - len(raw.lstrip("(" + _EDGE_PUNCT))
+    keep = _EDGE_PUNCT if folded.endswith(")") else ")" + _EDGE_PUNCT
+    return tokens, lead, len(raw) - len(raw.rstrip(keep))
 
 
 def tokenize(text: str) -> list[str]:
     """Index tokens of a text, in order (a word may give several: a compound and its parts)."""
-    return [token for span in token_spans(text) for token in span.tokens]
+    tokens: list[str] = []
+    for raw in _TOKEN_RE.findall(text):  # token_spans without the spans: the hot loop of a build
+        tokens.extend(_raw_word(raw)[0])
+    return tokens
 
 
 # --- BM25 over weighted fields --------------------------------------------------------------
@@ -230,7 +243,37 @@ class LexicalIndex:
                 total += scores
         return total
 
+    def save(self, folder: str | Path) -> None:
+        """Writes `lexical.json` and one bm25s folder per field (JSON and NumPy, no pickle)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, (_, bm25) in self.fields_.items():
+            bm25.save(str(folder / name), allow_pickle=False, show_progress=False)
+        state = {
+            "config": asdict(self.config),
+            "size": self.size_,
+            "fields": {name: weight for name, (weight, _) in self.fields_.items()},
+            "idf": self.idf_,
+        }
+        (folder / "lexical.json").write_text(json.dumps(state), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path, config: LexicalConfig | None = None) -> LexicalIndex | None:
+        """The saved index, or None when it was saved with other settings (the caller refits)."""
+        import bm25s
+
+        folder = Path(folder)
+        state = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+        index = cls(config)
+        if state["config"] != json.loads(json.dumps(asdict(index.config))):
+            return None
+        index.size_, index.idf_ = int(state["size"]), dict(state["idf"])
+        for name, weight in state["fields"].items():
+            bm25 = bm25s.BM25.load(str(folder / name), load_corpus=False, allow_pickle=False)
+            index.fields_[name] = (float(weight), bm25)
+        return index
+
 
 def build_lexical_index(records: Sequence[Abstract], config: LexicalConfig | None = None) -> LexicalIndex:
-    """BM25 over the records' fields (cheap: rebuilt in memory whenever an index is opened)."""
+    """BM25 over the records' fields (saved with the dense index; see `LexicalIndex.save`)."""
     return LexicalIndex(config).fit(records)

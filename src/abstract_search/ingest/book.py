@@ -60,7 +60,7 @@ ORG_TAIL = {
 }
 ORG_LINKS = {"of", "de", "für", "for", "di", "del", "des"}
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|Corresponding Author", re.I)
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+|Corresponding Author", re.I)
 AFFILIATION = re.compile(
     r"\b(Department|Departamento|Département|Dept\.|Universit\w*|Univ\.|Institut\w*|Laborator\w*|"
     r"School|Faculty|Directorate|Cent(er|re)|College|Academy|Inc\.|Ltd|GmbH|Corporation)\b"
