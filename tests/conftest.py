@@ -121,3 +121,11 @@ def mini_engine(mini_corpus, tmp_path, fake_embedder):
     from abstract_search.engine import Engine
 
     return Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path / "index", progress=False)
+
+
+def run_python(code: str) -> str:
+    """Runs a snippet in a fresh interpreter (to see what it imports) and returns its stdout."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from abstract_search.embed import EmbedError, load_embedder, normalize_rows
+from tests.conftest import run_python
 
 
 def test_normalize_rows_gives_unit_rows_and_keeps_zero_rows_finite():
@@ -47,5 +45,5 @@ def test_onnx_backend_does_not_import_torch(real_embedder):
         "v = load_embedder(backend='onnx').encode(['boroxol rings'])\n"
         "print(v.shape, 'torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = run_python(code)
     assert out.strip() == "(1, 384) False"

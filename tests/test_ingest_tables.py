@@ -12,6 +12,7 @@ import pytest
 from abstract_search.cli import main
 from abstract_search.ingest import ingest_file
 from abstract_search.records import CorpusError, read_records
+from tests.conftest import run_python
 
 
 def write(tmp_path, name, content):
@@ -125,7 +126,7 @@ def test_help_is_fast_and_does_not_import_torch():
         "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'umap', 'sklearn') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = run_python(code)
     assert out.strip() == "[]"
     script = Path(sys.executable).parent / "abstract-search"
     console = subprocess.run([str(script), "--help"], capture_output=True, text=True)

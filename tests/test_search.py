@@ -20,6 +20,7 @@ from abstract_search.search import (
     zscore,
 )
 from abstract_search.snippets import Snippet, build_snippet, split_sentences
+from tests.conftest import run_python
 
 
 def test_zscore_and_minmax_arithmetic():
@@ -143,8 +144,6 @@ def test_engine_exposes_records_and_aligned_unit_embeddings(mini_engine):
 
 
 def test_search_modules_and_opening_a_built_index_do_not_import_torch(mini_corpus, tmp_path):
-    import subprocess
-    import sys
     from pathlib import Path
 
     code = f"""
@@ -159,5 +158,4 @@ engine = Engine.open({str(mini_corpus)!r}, model="fake:hashed-bow-64", root={str
 assert len(engine.records) == 4
 print(sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert run_python(code).strip() == "[]"
