@@ -19,6 +19,7 @@ from abstract_search import service
 st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
 
 PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
+MAX_LISTED = 50  # members shown per topic; a 50,000-abstract corpus has topics of thousands
 EXAMPLES = (
     "boroxol rings",
     "how does the quench rate change the glass?",
@@ -71,11 +72,6 @@ def get_engine(corpus: str):
 @st.cache_data(show_spinner="Finding topics…")
 def get_topics(corpus: str, n_topics: int | None):
     return service.corpus_topics(get_engine(corpus), n_topics)
-
-
-@st.cache_data(show_spinner="Laying out the map…")
-def get_layout(corpus: str):
-    return service.corpus_layout(get_engine(corpus))
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
@@ -226,9 +222,11 @@ def page_map(engine) -> None:
     labels = [f"{t.label} ({t.size})" for t in topics.topics]
     chosen = st.selectbox("List the talks of a topic", labels, key="map_topic")
     topic = topics.topics[labels.index(chosen)]
-    for member in topic.members:
+    for member in topic.members[:MAX_LISTED]:
         record = service.record(engine, member)
         st.markdown(f"- **{md(record.id)}** {md(record.title)} — {md(', '.join(record.speakers))}")
+    if topic.size > MAX_LISTED:
+        st.caption(f"… and {topic.size - MAX_LISTED} more.")
 
 
 def page_topics(engine) -> None:
@@ -244,13 +242,15 @@ def page_topics(engine) -> None:
             with st.container(border=True):
                 st.markdown(f"**{md(topic.label)}** · {topic.size} items")
                 st.markdown(" ".join(f":violet-badge[{md(k)}]" for k in topic.keywords))
-                for member in topic.members:
+                for member in topic.members[:MAX_LISTED]:
                     record = service.record(engine, member)
                     star = " ★" if member in topic.representative_ids else ""
                     st.markdown(
                         f"- {md(record.id)}{star} {md(record.title)} — {md(', '.join(record.speakers))} "
                         f":gray[· confidence {confidence[member]:.2f}]"
                     )
+                if topic.size > MAX_LISTED:
+                    st.caption(f"… and {topic.size - MAX_LISTED} more.")
     if topics.outliers:
         st.subheader("Outliers")
         for outlier in topics.outliers:

@@ -105,6 +105,10 @@ class Engine:
         self._embedder = embedder
         self._row_of = {record.id: row for row, record in enumerate(self.records)}
 
+    def record(self, id: str) -> Abstract:
+        """The record with this id (KeyError when the corpus has none)."""
+        return self.records[self._row_of[id]]
+
     @classmethod
     def open(
         cls,

@@ -40,10 +40,7 @@ def open_engine(corpus: str | None = None, model: str | None = None, progress: b
 
 def record(engine, record_id: str) -> Abstract:
     """The record with this id (a KeyError names it when there is none)."""
-    for item in engine.records:
-        if item.id == record_id:
-            return item
-    raise KeyError(record_id)
+    return engine.record(record_id)
 
 
 def search(engine, query: str, top_k: int = 10, **filters):
