@@ -131,3 +131,16 @@ def test_help_is_fast_and_does_not_import_torch():
     script = Path(sys.executable).parent / "abstract-search"
     console = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert console.returncode == 0 and "ingest" in console.stdout
+
+
+def test_corpus_hash_is_the_hash_of_each_records_json(workshop_records):
+    import hashlib
+
+    from abstract_search.records import corpus_hash
+
+    digest = hashlib.sha256()
+    for record in workshop_records:
+        digest.update(json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False).encode() + b"\n")
+    assert corpus_hash(workshop_records) == digest.hexdigest()
+    changed = [workshop_records[0].__class__(**{**workshop_records[0].to_json(), "title": "x"}), *workshop_records[1:]]
+    assert corpus_hash(changed) != corpus_hash(workshop_records)
