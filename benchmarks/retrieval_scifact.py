@@ -1,13 +1,15 @@
 """SciFact retrieval: BM25 only, dense only and the default hybrid, on train and test.
 
-The default embeds each abstract as its whole-text vector plus the mean of its 128-word chunks
-(`*_whole_text` rows use the whole text alone, cut by the model at 256 word pieces). Every
+The default embeds each abstract as a build does: int8 ONNX, the whole text read in windows of
+512 tokens and mean-pooled (abstract_search.embed_cache.embed_documents). `*_plain` rows use the
+plain model's vectors instead (fp32, the text cut at 256 word pieces, as SentenceTransformer.encode
+gives them), and `*_int8_cut256` rows int8 vectors cut at 256 word pieces. Every
 tuning choice is read off the train split (809 queries): the fusion grid below is printed for
 train only, and the test split is evaluated with the default configuration from
 abstract_search.search.FusionConfig. Also measures the recall@10 of an HNSW index against exact
 search on the same vectors (the index switches to HNSW for large corpora). Embeddings are
-cached under index/_bench/embed_cache (the first run embeds 5,183 abstracts and their chunks,
-many minutes; later runs take seconds).
+cached under index/_bench/embed_cache (the first run embeds 5,183 abstracts, a few minutes per
+variant; later runs take seconds).
 
     .venv/bin/python benchmarks/retrieval_scifact.py [--json]
 """
@@ -27,8 +29,8 @@ import numpy as np  # noqa: E402
 
 from abstract_search.embed import load_embedder  # noqa: E402
 from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
+from abstract_search.engine import embedder_for, index_model_id  # noqa: E402
 from abstract_search.evaluate import load_beir, mean_metrics, pipeline_rankings  # noqa: E402
-from abstract_search.index import IndexConfig  # noqa: E402
 from abstract_search.lexical import build_lexical_index  # noqa: E402
 from abstract_search.search import FusionConfig  # noqa: E402
 
@@ -64,12 +66,14 @@ def main() -> None:
     args = parser.parse_args()
     records, train = load_beir(SCIFACT, "train")
     _, test = load_beir(SCIFACT, "test")
-    embedder = load_embedder()
+    embedder = embedder_for(None, index_model_id(None))
+    plain = load_embedder(backend="onnx")  # the plain model's vectors (torch's to 1e-6), faster
     texts = [r.text for r in records]
-    doc_vectors = embed_documents(
-        texts, embedder, CACHE, chunk_words=IndexConfig().chunk_words, show_progress=not args.json
-    )
-    whole_vectors = embed_with_cache(texts, embedder, CACHE, show_progress=not args.json)
+    doc_vectors, _ = embed_documents(texts, embedder, CACHE, show_progress=not args.json)
+    variants = {
+        "plain": (plain, embed_with_cache(texts, plain, CACHE, show_progress=not args.json)),
+        "int8_cut256": (embedder, embed_with_cache(texts, embedder, CACHE, show_progress=not args.json)),
+    }
     lexical = build_lexical_index(records)
     result: dict = {"documents": len(records), "model": embedder.model_id, "default": FusionConfig().__dict__}
     for name, queries in (("train", train), ("test", test)):
@@ -79,10 +83,12 @@ def main() -> None:
             pipe: {m: v for m, v in mean_metrics(r, queries).items() if m in ("ndcg@10", "recall@100")}
             for pipe, r in rankings.items()
         }
-        whole = pipeline_rankings(records, queries.texts, whole_vectors, query_vectors, lexical=lexical)
-        for pipe in ("dense", "hybrid"):
-            figures = mean_metrics(whole[pipe], queries)
-            result[name][f"{pipe}_whole_text"] = {m: figures[m] for m in ("ndcg@10", "recall@100")}
+        for variant, (variant_embedder, vectors) in variants.items():
+            variant_queries = embed_with_cache(list(queries.texts), variant_embedder, CACHE)
+            other = pipeline_rankings(records, queries.texts, vectors, variant_queries, lexical=lexical)
+            for pipe in ("dense", "hybrid"):
+                figures = mean_metrics(other[pipe], queries)
+                result[name][f"{pipe}_{variant}"] = {m: figures[m] for m in ("ndcg@10", "recall@100")}
         result[name]["queries"] = len(queries.ids)
         if name == "train":
             grid = {}
@@ -97,11 +103,11 @@ def main() -> None:
             result["hnsw"] = hnsw_recall(doc_vectors, query_vectors)
     if not args.json:
         print(f"SciFact, {len(records)} abstracts, {result['model']}")
-        print(f"{'split':6s} {'pipeline':17s} {'nDCG@10':>8s} {'R@100':>8s}")
+        print(f"{'split':6s} {'pipeline':19s} {'nDCG@10':>8s} {'R@100':>8s}")
         for split in ("train", "test"):
-            for pipe in ("bm25", "dense", "hybrid", "dense_whole_text", "hybrid_whole_text"):
+            for pipe in ("bm25", "dense", "hybrid", *(f"{p}_{v}" for v in variants for p in ("dense", "hybrid"))):
                 figures = result[split][pipe]
-                print(f"{split:6s} {pipe:17s} {figures['ndcg@10']:8.4f} {figures['recall@100']:8.4f}")
+                print(f"{split:6s} {pipe:19s} {figures['ndcg@10']:8.4f} {figures['recall@100']:8.4f}")
         print(
             "fusion grid on train (nDCG@10):",
             ", ".join(f"{k} {v:.4f}" for k, v in result["train_fusion_grid_ndcg@10"].items()),

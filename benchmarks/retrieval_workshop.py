@@ -2,9 +2,10 @@
 
 The judgments (tests/data/workshop_queries.jsonl, grades 0-3) were written by reading the
 abstracts before any system was run on them. Besides the three default pipelines (documents
-embedded as whole-text vector + mean of 128-word chunks) this measures the alternatives: whole
-text alone (MiniLM truncates at 256 word pieces), chunk mean alone, max-sim over chunks, no floor on the dense
-spread, RRF and min-max fusion, and the best single-sentence similarity as a third signal.
+read whole by the int8 model, in windows of 512 tokens, as a build embeds them) this measures
+the alternatives: the plain model's vectors (fp32, cut at 256 word pieces), int8 vectors cut at
+256, no floor on the dense spread, RRF and min-max fusion, and the best single-sentence
+similarity as a third signal.
 
     .venv/bin/python benchmarks/retrieval_workshop.py [--json]
 """
@@ -21,8 +22,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-from abstract_search.embed import normalize_rows  # noqa: E402
-from abstract_search.embed_cache import chunk_text, embed_with_cache  # noqa: E402
+from abstract_search.embed import load_embedder  # noqa: E402
+from abstract_search.embed_cache import embed_with_cache  # noqa: E402
 from abstract_search.engine import Engine  # noqa: E402
 from abstract_search.evaluate import load_query_set, per_query_metrics, pipeline_rankings  # noqa: E402
 from abstract_search.search import FusionConfig, fuse, top_rows  # noqa: E402
@@ -32,20 +33,11 @@ CACHE = ROOT / "index" / "_cache"
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_workshop.json"
 
 
-def chunk_scores(engine: Engine, query_vectors: np.ndarray, words: int, mean: bool = False) -> np.ndarray:
-    """(queries x docs) max-sim (or mean-vector cosine) over each text's chunks (`words` 0 = whole text)."""
-    pieces, owner = [], []
-    for row, record in enumerate(engine.records):
-        for piece in chunk_text(record.text, words):
-            pieces.append(piece)
-            owner.append(row)
-    vectors = embed_with_cache(pieces, engine.embedder(), CACHE)
-    owner = np.array(owner)
-    if mean:
-        means = normalize_rows(np.stack([vectors[owner == row].sum(axis=0) for row in range(len(engine.records))]))
-        return query_vectors @ means.T
-    sims = query_vectors @ vectors.T
-    return np.stack([sims[:, owner == row].max(axis=1) for row in range(len(engine.records))], axis=1)
+def cut_scores(engine: Engine, queries, backend: str) -> np.ndarray:
+    """(queries x docs) cosine of vectors as `backend` embeds a text one by one (cut at 256 word pieces)."""
+    embedder = load_embedder(backend=backend)
+    documents = embed_with_cache([r.text for r in engine.records], embedder, CACHE)
+    return embed_with_cache(list(queries), embedder, CACHE) @ documents.T
 
 
 def sentence_max(engine: Engine, query_vectors: np.ndarray) -> np.ndarray:
@@ -84,12 +76,12 @@ def main() -> None:
     rankings["engine"] = [[h.id for h in hits] for hits in engine.search_many(list(queries.texts), top_k=100)]
     dense_all = query_vectors @ engine.embeddings.T
     sentence = sentence_max(engine, query_vectors)
-    whole = chunk_scores(engine, query_vectors, 0)
+    plain = cut_scores(engine, queries.texts, "onnx")  # torch's vectors to 1e-6
+    int8_cut = cut_scores(engine, queries.texts, "onnx-int8")
     experiments = {
-        "dense_whole_text": [[engine.records[j].id for j in top_rows(s, 100)] for s in whole],
-        "hybrid_whole_text": hybrid_from(engine, queries.texts, whole),
-        "hybrid_chunk_mean_only": hybrid_from(engine, queries.texts, chunk_scores(engine, query_vectors, 128, True)),
-        "hybrid_chunks_max": hybrid_from(engine, queries.texts, chunk_scores(engine, query_vectors, 128)),
+        "dense_plain": [[engine.records[j].id for j in top_rows(s, 100)] for s in plain],
+        "hybrid_plain": hybrid_from(engine, queries.texts, plain),
+        "hybrid_int8_cut256": hybrid_from(engine, queries.texts, int8_cut),
         "hybrid_no_spread_floor": hybrid_from(
             engine, queries.texts, dense_all, config=FusionConfig(dense_spread_floor=0.0)
         ),

@@ -30,6 +30,9 @@ def test_onnx_backends_match_the_torch_model(real_embedder, workshop_records):
     assert fp32.model_id == reference_id(real_embedder) and int8.model_id.endswith("#int8")
     assert (np.sum(reference * fp32.encode(texts), axis=1)).min() > 0.9999
     assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.98
+    # A text gets the same int8 vector alone as in a batch (int8 activations are scaled per run).
+    alone = np.vstack([int8.encode([text]) for text in texts[:8]])
+    assert np.allclose(alone, int8.encode(texts[:8], batch_size=8), atol=1e-6)
 
 
 def reference_id(embedder):

@@ -116,15 +116,12 @@ def test_engine_builds_on_first_use_and_follows_the_build_policy(mini_corpus, tm
     assert engine.records[0].title == "A changed title"
 
 
-def test_documents_are_whole_text_plus_chunk_mean(tmp_path, fake_embedder):
-    from abstract_search.embed_cache import chunk_text, embed_documents
+def test_documents_and_their_sentences_are_embedded_apart_without_a_window(tmp_path, fake_embedder):
+    from abstract_search.embed_cache import embed_documents
 
-    short = "boroxol rings in vitreous B2O3"
-    long = " ".join(f"word{i}" for i in range(300))
-    chunks = chunk_text(long, 128)
-    assert len(chunks) == 3 and chunks[0].split()[-32:] == chunks[1].split()[:32]  # 32 words overlap
-    vectors = embed_documents([short, long], fake_embedder, tmp_path, chunk_words=128)
-    assert np.allclose(vectors[0], fake_embedder.encode([short])[0], atol=1e-6)
-    whole = fake_embedder.encode([long])[0]
-    mean = normalize_rows(fake_embedder.encode(chunks).sum(axis=0))[0]
-    assert np.allclose(vectors[1], normalize_rows(whole + mean)[0], atol=1e-6)
+    texts = ["Boroxol rings. In B2O3 glass.", "A title only"]
+    spans = [[(0, 14), (15, 29)], []]
+    documents, sentences = embed_documents(texts, fake_embedder, tmp_path, sentence_spans=spans)
+    assert np.allclose(documents, fake_embedder.encode(texts), atol=1e-6)
+    assert np.allclose(sentences, fake_embedder.encode(["Boroxol rings.", "In B2O3 glass."]), atol=1e-6)
+    assert embed_documents(texts, fake_embedder, tmp_path)[1] is None

@@ -179,7 +179,7 @@ def test_the_cli_names_the_damage_and_the_command(mini_corpus, tmp_path, fake_em
     monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
     monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(engine, "resolve_model", lambda model=None: (fake_embedder.model_id, ""))
+    monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
     assert main(["build", "--corpus", str(mini_corpus)]) == 0
     _damage(index_folder("mini", tmp_path / "index"), "truncated")
     capsys.readouterr()
@@ -271,9 +271,9 @@ def test_a_cache_save_killed_between_its_two_renames_keeps_the_cache(tmp_path, f
 def test_large_corpora_get_whole_text_vectors_and_lexical_snippets(mini_corpus, tmp_path, fake_embedder):
     from abstract_search.index import IndexConfig
 
-    config = IndexConfig(detail_up_to=2, quantize_above=2)  # the mini corpus (4 records) counts as large
+    config = IndexConfig(sentence_vectors_up_to=2)  # the mini corpus (4 records) counts as large
     engine = Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path, index_config=config, progress=False)
-    assert engine.index.manifest.chunk_words == 0 and engine.index.sentences.vectors is None
+    assert engine.index.manifest.window_tokens == 0 and engine.index.sentences.vectors is None
     assert np.allclose(engine.embeddings, fake_embedder.encode([r.text for r in engine.records]), atol=1e-6)
     (hit,) = engine.search("boroxol ring population", 1)
     assert hit.id == "T01" and "boroxol" in hit.snippet.lower() and hit.highlights

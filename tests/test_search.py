@@ -153,7 +153,7 @@ from conftest import FakeEmbedder
 from abstract_search.engine import Engine
 import abstract_search.cli, abstract_search.index, abstract_search.lexical, abstract_search.search
 Engine.open({str(mini_corpus)!r}, embedder=FakeEmbedder(), root={str(tmp_path / "idx")!r}, progress=False)
-engine = Engine.open({str(mini_corpus)!r}, model="fake:hashed-bow-64", root={str(tmp_path / "idx")!r},
+engine = Engine.open({str(mini_corpus)!r}, embedder=FakeEmbedder(), root={str(tmp_path / "idx")!r},
                      build="never", progress=False)
 assert len(engine.records) == 4
 print(sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules))

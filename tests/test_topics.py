@@ -191,7 +191,7 @@ def themed_cli(monkeypatch, tmp_path, fake_embedder):
     monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(engine, "resolve_model", lambda model=None: (fake_embedder.model_id, ""))
+    monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
     return write_records(themed_records(12), tmp_path / "themed.jsonl")
 
 

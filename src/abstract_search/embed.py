@@ -88,6 +88,7 @@ class SentenceTransformerEmbedder:
             ) from err
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
+        self.window = 0  # texts are cut at max_tokens; sentences are embedded on their own
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         if len(texts) == 0:
@@ -161,8 +162,14 @@ def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path
             op_types_to_quantize=["MatMul"],
         )
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        meta = {"model_id": model_id, "max_tokens": int(st.max_seq_length), "mean_pooling": bool(pooling),
-                "dimension": int(st.get_embedding_dimension())}
+        positions = int(getattr(transformer.config, "max_position_embeddings", 0) or st.max_seq_length)
+        meta = {
+            "model_id": model_id,
+            "max_tokens": int(st.max_seq_length),
+            "mean_pooling": bool(pooling),
+            "dimension": int(st.get_embedding_dimension()),
+            "max_positions": min(positions, 512),
+        }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
         tmp.chmod(0o755)
         if target.exists():  # another process finished first: keep theirs
@@ -194,15 +201,26 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self.max_tokens)
         self._tokenizer.enable_padding()
+        # Documents are read whole, in windows as long as the model's position table allows;
+        # only mean-pooled models can pool a sentence's tokens into that sentence's vector.
+        self.window = int(meta.get("max_positions", self.max_tokens)) if self._mean else 0
+        self._window_tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._window_tokenizer.no_padding()
+        self._window_tokenizer.enable_truncation(max_length=max(self.window, 8), stride=0)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
         options.log_severity_level = 3
         name = "model_int8.onnx" if quantized else "model.onnx"
-        self._session = onnxruntime.InferenceSession(
-            str(folder / name), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnxruntime.InferenceSession(str(folder / name), options, providers=["CPUExecutionProvider"])
+
+    def _batch(self, batch_size: int) -> int:
+        """int8 runs one text at a time: its activations are quantized with one scale per batch,
+        so a text batched with others gets another vector (cosine down to 0.98 measured). Alone,
+        a text always gets the same vector, and on this CPU it is no slower (no padding)."""
+        return 1 if self.quantized else batch_size
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        batch_size = self._batch(batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Sorting by length keeps padding small inside each batch.
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -225,6 +243,88 @@ class OnnxEmbedder:
                 pooled = hidden[:, 0]
             out[index] = pooled
         return normalize_rows(out)
+
+    def encode_late(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        batch_size: int = 32,
+        show_progress: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Document and sentence vectors from one model pass over each text (see `late_chunk`)."""
+        if not self.window:
+            raise EmbedError(f"{self.model_id!r} does not mean-pool its tokens; embed sentences separately")
+
+        def hidden_states(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+            return self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+
+        windows = [
+            (row, window)
+            for row, encoding in enumerate(self._window_tokenizer.encode_batch(list(texts)))
+            for window in (encoding, *encoding.overflowing)
+        ]
+        batch = self._batch(batch_size)
+        return late_chunk(windows, len(texts), spans, hidden_states, self.dimension, batch, show_progress)
+
+
+def late_chunk(
+    windows, n_texts: int, spans, hidden_states, dimension: int, batch_size: int = 32, show_progress: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pools one pass of token states into document vectors and sentence vectors ("late chunking").
+
+    A document's vector is the mean of all its tokens' states, every window included, so it
+    reads the whole abstract instead of the first 256 word pieces; a sentence's vector is the
+    mean of its own tokens' states, which have seen the sentences around them. One model pass
+    thus gives both, where embedding each sentence alone costs a second pass.
+    `windows` are (text row, tokenizers.Encoding) pairs; `spans[row]` are sorted,
+    non-overlapping (start, end) character spans of that text. Returns unit rows: (n_texts, d)
+    and (total spans, d); a sentence without tokens gets its document's vector.
+    """
+    counts = np.array([len(s) for s in spans], dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)])
+    doc_sum = np.zeros((n_texts, dimension), dtype=np.float64)
+    doc_tokens = np.zeros(n_texts, dtype=np.float64)
+    sent_sum = np.zeros((int(first[-1]), dimension), dtype=np.float64)
+    sent_tokens = np.zeros(int(first[-1]), dtype=np.float64)
+    bounds = [np.asarray(s, dtype=np.int64).reshape(-1, 2) for s in spans]
+    order = sorted(range(len(windows)), key=lambda j: len(windows[j][1].ids))  # little padding per batch
+    batches = range(0, len(order), batch_size)
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(batches, desc="embedding", unit="batch")
+    for start in batches:
+        batch = [windows[j] for j in order[start : start + batch_size]]
+        width = max(len(window.ids) for _, window in batch)
+        ids, mask, types = (np.zeros((len(batch), width), dtype=np.int64) for _ in range(3))
+        for r, (_, window) in enumerate(batch):
+            ids[r, : len(window.ids)] = window.ids
+            mask[r, : len(window.ids)] = 1
+            types[r, : len(window.ids)] = window.type_ids
+        hidden = hidden_states(ids, mask, types)
+        for r, (row, window) in enumerate(batch):
+            states = hidden[r, : len(window.ids)]
+            doc_sum[row] += states.sum(axis=0)
+            doc_tokens[row] += len(states)
+            if not counts[row]:
+                continue
+            offsets = np.asarray(window.offsets, dtype=np.int64)
+            starts, ends = bounds[row][:, 0], bounds[row][:, 1]
+            which = np.searchsorted(starts, offsets[:, 0], side="right") - 1
+            inside = (
+                (np.asarray(window.special_tokens_mask) == 0)
+                & (offsets[:, 1] > offsets[:, 0])
+                & (which >= 0)
+                & (offsets[:, 1] <= ends[np.maximum(which, 0)])
+            )
+            np.add.at(sent_sum, first[row] + which[inside], states[inside])
+            np.add.at(sent_tokens, first[row] + which[inside], 1.0)
+    documents = normalize_rows(doc_sum / np.maximum(doc_tokens, 1.0)[:, None])
+    owner = np.repeat(np.arange(n_texts), counts)
+    pooled = sent_sum / np.maximum(sent_tokens, 1.0)[:, None]
+    sentences = np.where(sent_tokens[:, None] > 0, pooled, documents[owner]) if len(owner) else pooled
+    return documents, normalize_rows(sentences).reshape(-1, dimension)
 
 
 # Backends by name; `--backend` and the index manifest use these keys.

@@ -1,8 +1,10 @@
 """An on-disk embedding cache keyed by (model id, text hash), so rebuilds embed only what changed.
 
 One folder per model under the cache root holds `vectors.npy` (float32 unit rows) and
-`keys.json` (the SHA-256 of each row's text, in row order). Plain NumPy and JSON: nothing is
-pickled, and a cache that does not parse is ignored and rebuilt rather than trusted.
+`keys.json` (the SHA-256 of each row's text, in row order). Vectors pooled from whole documents
+live in their own folder (`<model>@window512`), keyed by the document's hash and, for its
+sentences, `<hash>/<start>-<end>`. Plain NumPy and JSON: nothing is pickled, and a cache that
+does not parse is ignored and rebuilt rather than trusted.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,41 @@ def _save(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
             raise
 
 
+def _through_cache(
+    folder: Path,
+    dimension: int,
+    wanted: Sequence[str],
+    compute: Callable[[list[str]], tuple[list[str], np.ndarray]],
+) -> np.ndarray:
+    """The cached rows of `wanted` keys; `compute(missing keys)` makes (keys, rows) for the rest.
+
+    `compute` may return more keys than it was asked for (a document brings its sentences).
+    The lock is held only to read and write, never while the model runs.
+    """
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / ".lock"))
+    with lock:
+        keys, vectors = _load(folder, dimension)
+    row_of = {key: row for row, key in enumerate(keys)}
+    missing = list(dict.fromkeys(key for key in wanted if key not in row_of))
+    if missing:
+        new_keys, new = compute(missing)
+        with lock:  # another process may have added rows meanwhile: merge, then save
+            keys, vectors = _load(folder, dimension)
+            row_of = {key: row for row, key in enumerate(keys)}
+            fresh = [i for i, key in enumerate(new_keys) if key not in row_of]
+            for i in fresh:
+                row_of[new_keys[i]] = len(keys)
+                keys.append(new_keys[i])
+            vectors = np.concatenate([vectors, new[fresh]]) if len(vectors) else new[fresh]
+            _save(folder, keys, vectors)
+    if not wanted:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.ascontiguousarray(vectors[[row_of[key] for key in wanted]])
+
+
 def embed_with_cache(
     texts: Sequence[str],
     embedder: Embedder,
@@ -72,52 +109,25 @@ def embed_with_cache(
     batch_size: int = 32,
     show_progress: bool = False,
 ) -> np.ndarray:
-    """Unit vectors of `texts`, embedding only texts the cache has not seen with this model.
+    """Unit vectors of `texts` as the model embeds them one by one, embedding only unseen texts.
 
     `cache_dir=None` disables the cache. Returns float32 rows aligned with `texts`.
     """
     if cache_dir is None:
         return embedder.encode(list(texts), batch_size=batch_size, show_progress=show_progress)
-    from filelock import FileLock
+    text_of = {text_key(text): text for text in texts}
+
+    def compute(missing: list[str]) -> tuple[list[str], np.ndarray]:
+        vectors = embedder.encode([text_of[key] for key in missing], batch_size=batch_size, show_progress=show_progress)
+        return missing, normalize_rows(vectors)
 
     folder = model_folder(Path(cache_dir), embedder.model_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(folder / ".lock"))
-    wanted = [text_key(text) for text in texts]
-    with lock:  # held only to read and write, never while the model runs
-        keys, vectors = _load(folder, embedder.dimension)
-    row_of = {key: row for row, key in enumerate(keys)}
-    missing = list(dict.fromkeys(key for key in wanted if key not in row_of))
-    if missing:
-        text_of = dict(zip(wanted, texts, strict=True))
-        new = normalize_rows(
-            embedder.encode([text_of[key] for key in missing], batch_size=batch_size, show_progress=show_progress)
-        )
-        with lock:  # another process may have added rows meanwhile: merge, then save
-            keys, vectors = _load(folder, embedder.dimension)
-            row_of = {key: row for row, key in enumerate(keys)}
-            fresh = [i for i, key in enumerate(missing) if key not in row_of]
-            for i in fresh:
-                row_of[missing[i]] = len(keys)
-                keys.append(missing[i])
-            vectors = np.concatenate([vectors, new[fresh]]) if len(vectors) else new[fresh]
-            _save(folder, keys, vectors)
-    if not wanted:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    return np.ascontiguousarray(vectors[[row_of[key] for key in wanted]])
+    return _through_cache(folder, embedder.dimension, [text_key(text) for text in texts], compute)
 
 
-def chunk_text(text: str, words: int = 128, overlap: int = 32) -> list[str]:
-    """Overlapping windows of `words` words (the whole text when it is short enough).
-
-    MiniLM reads only 256 word pieces (about 180 words); a longer abstract is embedded as the
-    mean of its windows so its second half still counts.
-    """
-    tokens = text.split()
-    if words <= 0 or len(tokens) <= words:
-        return [text]
-    step = max(words - overlap, 1)
-    return [" ".join(tokens[i : i + words]) for i in range(0, max(len(tokens) - overlap, 1), step)]
+def reads_whole_texts(embedder: Embedder) -> bool:
+    """Whether the embedder pools document and sentence vectors from one pass (`encode_late`)."""
+    return getattr(embedder, "window", 0) > 0 and hasattr(embedder, "encode_late")
 
 
 def embed_documents(
@@ -125,28 +135,46 @@ def embed_documents(
     embedder: Embedder,
     cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
     *,
-    chunk_words: int = 128,
+    sentence_spans: Sequence[Sequence[tuple[int, int]]] | None = None,
     batch_size: int = 32,
     show_progress: bool = False,
-) -> np.ndarray:
-    """One unit vector per document: its whole-text vector plus the mean of its chunks' vectors.
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """One unit vector per document, and one per sentence span when `sentence_spans` is given.
 
-    The whole text (as the model reads it: title first, cut at 256 word pieces) keeps the
-    title's weight; the chunk mean brings in the rest of a long abstract. A text of at most
-    `chunk_words` words is its own single chunk, so its vector is just its embedding.
-    Measured: benchmarks/retrieval_scifact.py (train) and benchmarks/retrieval_workshop.py.
-    `chunk_words=0` gives the whole-text vectors alone (one model pass, the plain model's vectors).
+    With an embedder that reads whole texts (the ONNX backends) both come from one model pass:
+    each document is read in full, in windows of up to 512 tokens, and its vector is the mean
+    of all its token states; a sentence's vector is the mean of its own tokens' states
+    (`abstract_search.embed.late_chunk`). Other embedders embed the text (as the model cuts it)
+    and then each sentence on its own. `sentence_spans[i]` are character spans of `texts[i]`.
+    Measured: benchmarks/retrieval_workshop.py and benchmarks/retrieval_scifact.py (train).
     """
-    if chunk_words <= 0:
-        return embed_with_cache(texts, embedder, cache_dir, batch_size=batch_size, show_progress=show_progress)
-    pieces, owner = list(texts), list(range(len(texts)))
-    for row, text in enumerate(texts):
-        for piece in chunk_text(text, chunk_words):
-            pieces.append(piece)
-            owner.append(len(texts) + row)
-    vectors = embed_with_cache(pieces, embedder, cache_dir, batch_size=batch_size, show_progress=show_progress)
-    dimension = vectors.shape[1] if len(vectors) else embedder.dimension
-    chunk_sums = np.zeros((2 * len(texts), dimension), dtype=np.float64)
-    np.add.at(chunk_sums, np.asarray(owner, dtype=np.int64), vectors)
-    whole, chunk_mean = chunk_sums[: len(texts)], normalize_rows(chunk_sums[len(texts) :])
-    return normalize_rows(whole + chunk_mean)
+    with_sentences = sentence_spans is not None
+    spans = [list(s) for s in sentence_spans] if with_sentences else [[] for _ in texts]
+    if not reads_whole_texts(embedder):
+        documents = embed_with_cache(texts, embedder, cache_dir, batch_size=batch_size, show_progress=show_progress)
+        if not with_sentences:
+            return documents, None
+        pieces = [text[a:b] for text, text_spans in zip(texts, spans, strict=True) for a, b in text_spans]
+        return documents, embed_with_cache(
+            pieces, embedder, cache_dir, batch_size=batch_size, show_progress=show_progress
+        ).reshape(-1, embedder.dimension)
+    if cache_dir is None:
+        documents, sentences = embedder.encode_late(texts, spans, batch_size=batch_size, show_progress=show_progress)
+        return documents, sentences if with_sentences else None
+    doc_keys = [text_key(text) for text in texts]
+    sentence_keys = [[f"{key}/{a}-{b}" for a, b in text_spans] for key, text_spans in zip(doc_keys, spans, strict=True)]
+    row_of = {key: row for row, key in enumerate(doc_keys)}
+    row_of.update({key: row for row, keys in enumerate(sentence_keys) for key in keys})
+
+    def compute(missing: list[str]) -> tuple[list[str], np.ndarray]:
+        rows = sorted({row_of[key] for key in missing})
+        documents, sentences = embedder.encode_late(
+            [texts[r] for r in rows], [spans[r] for r in rows], batch_size=batch_size, show_progress=show_progress
+        )
+        keys = [doc_keys[r] for r in rows] + [key for r in rows for key in sentence_keys[r]]
+        return keys, np.concatenate([documents, sentences])
+
+    folder = model_folder(Path(cache_dir), f"{embedder.model_id}@window{embedder.window}")
+    wanted = doc_keys + [key for keys in sentence_keys for key in keys]
+    vectors = _through_cache(folder, embedder.dimension, wanted, compute)
+    return vectors[: len(texts)], (vectors[len(texts) :] if with_sentences else None)

@@ -3,8 +3,8 @@
 `Engine.open()` reads the records, loads the index (building it on first use) and the BM25
 fields saved with it; the embedding model is loaded only when a query has to be embedded,
 through `abstract_search.embed.load_embedder`, so opening an engine never imports torch.
-Corpora above `IndexConfig.quantize_above` records are embedded with the int8 ONNX model
-(model id `...#int8`), and their queries then are too.
+With the default backend ("auto") corpora are embedded with the int8 ONNX model (model id
+`...#int8`), and their queries then are too.
 """
 
 from __future__ import annotations
@@ -46,15 +46,16 @@ BUILD_POLICIES = ("missing", "stale", "never")
 INT8_SUFFIX = "#int8"
 
 
-def quantize_for(config: IndexConfig, records: int) -> bool:
-    """Large corpora are embedded with the int8 ONNX model, unless a backend was chosen explicitly.
+def index_model_id(model: str | None) -> str:
+    """The model id an index of this model is built with: int8 ONNX unless a backend was chosen.
 
-    int8 encodes 2.5x faster than torch on this CPU (fp32 ONNX: 1.3x) and its SciFact nDCG@10 is
-    within 0.004 of fp32 on train and test (benchmarks/embed_backends.py); small corpora keep fp32.
+    int8 reads whole documents in one pass at 1.7x the speed of a plain sentence-transformers
+    encode (fp32 ONNX: 1.1x) on this CPU, with the same nDCG@10 on SciFact train and on the
+    workshop queries (benchmarks/embed_backends.py, benchmarks/retrieval_*.py).
     """
     from abstract_search import embed
 
-    return embed.DEFAULT_BACKEND == "auto" and records > config.quantize_above
+    return resolve_model(model)[0] + (INT8_SUFFIX if embed.DEFAULT_BACKEND == "auto" else "")
 
 
 def embedder_for(model: str | None, model_id: str) -> Embedder:
@@ -132,9 +133,7 @@ class Engine:
         name, path = resolve_corpus(str(corpus) if corpus else None)
         records = read_records(path)
         config = index_config or IndexConfig()
-        model_id = embedder.model_id if embedder else resolve_model(model)[0]
-        if embedder is None and quantize_for(config, len(records)):
-            model_id += INT8_SUFFIX
+        model_id = embedder.model_id if embedder else index_model_id(model)
         notify = _stderr if progress else (lambda message: None)
         has_index = (served_folder(name, root) / "manifest.json").is_file()
         records_hash = corpus_hash(records)

@@ -176,27 +176,17 @@ def evaluate_beir(
 ) -> dict:
     """Metrics of the default hybrid pipeline (top level) and of BM25 and dense alone.
 
-    Documents are embedded exactly as `build_index` does (chunk means, same cache format);
+    Documents are embedded exactly as `build_index` does (whole texts, same cache format);
     the cache defaults to index/_bench/embed_cache so benchmarks and this command share it.
     """
-    from abstract_search.embed import resolve_model
     from abstract_search.embed_cache import INDEX_ROOT, embed_documents, embed_with_cache
-    from abstract_search.engine import INT8_SUFFIX, embedder_for, quantize_for
-    from abstract_search.index import IndexConfig
+    from abstract_search.engine import embedder_for, index_model_id
 
     records, queries = load_beir(folder, split)
     cache_dir = cache_dir if cache_dir is not None else INDEX_ROOT / "_bench" / "embed_cache"
-    # Embed exactly as `abstract-search build` would for a corpus of this size.
-    config = IndexConfig()
-    model_id = resolve_model(model)[0] + (INT8_SUFFIX if quantize_for(config, len(records)) else "")
-    embedder = embedder_for(model, model_id)
-    doc_vectors = embed_documents(
-        [r.text for r in records],
-        embedder,
-        cache_dir,
-        chunk_words=config.chunk_words_for(len(records)),
-        show_progress=progress,
-    )
+    # Embed exactly as `abstract-search build` would.
+    embedder = embedder_for(model, index_model_id(model))
+    doc_vectors, _ = embed_documents([r.text for r in records], embedder, cache_dir, show_progress=progress)
     query_vectors = embed_with_cache(list(queries.texts), embedder, cache_dir)
     rankings = pipeline_rankings(records, queries.texts, doc_vectors, query_vectors)
     result = {

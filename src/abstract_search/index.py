@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from abstract_search.embed import Embedder
-from abstract_search.embed_cache import INDEX_ROOT, embed_documents, embed_with_cache
+from abstract_search.embed_cache import INDEX_ROOT, embed_documents, reads_whole_texts
 from abstract_search.records import Abstract, CorpusError, corpus_hash
 from abstract_search.snippets import split_sentences
 
-FORMAT_VERSION = 4  # bump whenever what is stored, or how documents are embedded, changes
+FORMAT_VERSION = 5  # bump whenever what is stored, or how documents are embedded, changes
 CACHE_FOLDER = "_cache"
 
 
@@ -45,12 +45,12 @@ class IndexMismatchError(CorpusError):
 class IndexConfig:
     """How the dense index is built.
 
-    Chunk means and sentence vectors each cost about one more model pass over the corpus, so
-    they are used only for corpora of at most `detail_up_to` records (a program book), where the
-    whole build takes a minute; larger corpora get whole-text vectors (the plain model's) and
-    lexical snippets. HNSW only pays off far beyond 51k vectors (benchmarks/scale.py), and an
-    exact index is rebuilt from the stored embeddings in milliseconds, which keeps rebuilds
-    after a small edit cheap.
+    Sentence vectors come from the same model pass as the documents' (late chunking), so they
+    cost no model time; they are stored only for corpora of at most `sentence_vectors_up_to`
+    records (a program book, a journal volume), as they take about ten times the documents'
+    space. Larger corpora get lexical snippets. HNSW only pays off far beyond 51k vectors
+    (benchmarks/scale.py), and an exact index is rebuilt from the stored embeddings in
+    milliseconds, which keeps rebuilds after a small edit cheap.
     """
 
     approximate_above: int = 250_000
@@ -59,16 +59,10 @@ class IndexConfig:
     hnsw_ef_search: int = 128
     sentence_vectors: bool = True
     batch_size: int = 32
-    chunk_words: int = 128
-    detail_up_to: int = 2_000
-    quantize_above: int = 2_000  # records; see abstract_search.engine.quantize_for
-
-    def chunk_words_for(self, records: int) -> int:
-        """Words per chunk for a corpus of this size (0: whole-text vectors only)."""
-        return self.chunk_words if records <= self.detail_up_to else 0
+    sentence_vectors_up_to: int = 2_000
 
     def sentence_vectors_for(self, records: int) -> bool:
-        return self.sentence_vectors and records <= self.detail_up_to
+        return self.sentence_vectors and records <= self.sentence_vectors_up_to
 
 
 @dataclass(frozen=True)
@@ -83,7 +77,7 @@ class Manifest:
     index_type: str
     versions: dict
     built_at: str
-    chunk_words: int = 0
+    window_tokens: int = 0  # tokens per model window when documents are read whole; 0: cut by the model
     files: dict = field(default_factory=dict)  # relative path -> [size in bytes, CRC-32]
     format: int = FORMAT_VERSION
 
@@ -180,6 +174,15 @@ def sentence_spans(records: Sequence[Abstract]) -> tuple[np.ndarray, np.ndarray,
     return as_int(rows), as_int(starts), as_int(ends)
 
 
+def _text_spans(records: Sequence[Abstract], rows, starts, ends) -> list[list[tuple[int, int]]]:
+    """Each record's sentence spans moved from its abstract into its `text` (title first)."""
+    shift = [len(r.text) - len(r.abstract) if r.text.endswith(r.abstract) else r.text.find(r.abstract) for r in records]
+    out: list[list[tuple[int, int]]] = [[] for _ in records]
+    for row, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        out[row].append((start + shift[row], end + shift[row]))
+    return out
+
+
 def build_index(
     records: Sequence[Abstract],
     embedder: Embedder,
@@ -208,25 +211,19 @@ def build_index(
     with FileLock(str(folder.parent / f".{corpus}.lock")):
         _clean_leftovers(folder)
         say(f"embedding {len(records)} records with {embedder.model_id}")
-        chunk_words = config.chunk_words_for(len(records))
-        embeddings = embed_documents(
-            [r.text for r in records],
-            embedder,
-            cache_dir,
-            chunk_words=chunk_words,
-            batch_size=config.batch_size,
-            show_progress=progress is not None,
-        )
         # Without sentence vectors the spans are cut per hit at query time (Engine._snippet).
         with_vectors = config.sentence_vectors_for(len(records))
         rows, starts, ends = sentence_spans(records if with_vectors else [])
-        sentence_vectors = None
-        if with_vectors and len(rows):
-            say(f"embedding {len(rows)} abstract sentences for answer snippets")
-            texts = [records[r].abstract[s:e] for r, s, e in zip(rows, starts, ends, strict=True)]
-            sentence_vectors = embed_with_cache(
-                texts, embedder, cache_dir, batch_size=config.batch_size, show_progress=progress is not None
-            )
+        embeddings, sentence_vectors = embed_documents(
+            [r.text for r in records],
+            embedder,
+            cache_dir,
+            sentence_spans=_text_spans(records, rows, starts, ends) if with_vectors else None,
+            batch_size=config.batch_size,
+            show_progress=progress is not None,
+        )
+        if sentence_vectors is not None and not len(sentence_vectors):
+            sentence_vectors = None
         index_type = "hnsw" if len(records) > config.approximate_above else "flat"
         faiss_index = make_faiss_index(embeddings, config, index_type)
         manifest = Manifest(
@@ -238,7 +235,7 @@ def build_index(
             index_type=index_type,
             versions=library_versions(),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            chunk_words=chunk_words,
+            window_tokens=getattr(embedder, "window", 0) if reads_whole_texts(embedder) else 0,
         )
         say("writing the index")
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{corpus}.building-"))
