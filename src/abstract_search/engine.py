@@ -17,11 +17,13 @@ import numpy as np
 
 from abstract_search.embed import Embedder, load_embedder, resolve_model
 from abstract_search.index import (
+    CACHE_FOLDER,
     LEXICAL_FOLDER,
     DenseIndex,
     IndexConfig,
     IndexMismatchError,
     build_index,
+    index_folder,
     load_index,
     served_folder,
 )
@@ -148,7 +150,8 @@ class Engine:
                 notify(f"rebuilding: {err}")
         notify(f"building the index of {name!r} ({len(records)} records); this happens once")
         embedder = embedder or embedder_for(model, model_id)
-        lexical = build_lexical_index(records)
+        # Token bags are cached beside the embeddings, so a rebuild tokenizes only edited records.
+        lexical = build_lexical_index(records, cache_dir=index_folder(name, root).parent / CACHE_FOLDER)
         index = build_index(
             records,
             embedder,

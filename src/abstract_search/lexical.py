@@ -8,7 +8,9 @@ is Li+ and B₂O₃ is B2O3) and accents are folded, so "Jose" finds "José".
 
 BM25 runs per field (text = title + abstract, title, speakers, affiliations) with bm25s and
 the field scores are summed with weights: a name or an affiliation is a strong signal even
-though it is one word among hundreds in the abstract.
+though it is one word among hundreds in the abstract. The index is built from each text's token
+counts, cached by text hash (`abstract_search.lexical_cache`), so a rebuild after an edit
+tokenizes only the edited texts.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -205,22 +206,26 @@ class LexicalIndex:
         self.size_ = 0
         self.idf_: dict[str, float] = {}
 
-    def fit(self, records: Sequence[Abstract]) -> LexicalIndex:
-        import bm25s
+    def fit(self, records: Sequence[Abstract], cache_dir: str | Path | None = None) -> LexicalIndex:
+        """Indexes the records' fields; with `cache_dir`, only texts not seen before are tokenized.
 
-        self.size_ = len(records)
-        texts = [tokenize(record.text) for record in records]
-        frequency = Counter(token for doc in texts for token in set(doc))
-        self.idf_ = {t: math.log(1 + (len(records) - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
+        The token bags are cached by text hash (`abstract_search.lexical_cache`), so refitting after
+        an edit re-tokenizes only the edited texts; the index is the same either way.
+        """
+        from abstract_search.lexical_cache import token_bags
+
+        self.size_ = size = len(records)
+        names = list(dict.fromkeys(["text", *(name for name, weight in self.config.field_weights if weight)]))
+        texts = [FIELDS[name](record) for name in names for record in records]
+        bags = token_bags(texts, tokenize, cache_dir, tokenizer_id())
+        field_bags = {name: bags.select(np.arange(i * size, (i + 1) * size)) for i, name in enumerate(names)}
+        self.idf_ = _idf(field_bags["text"], size)
         for name, weight in self.config.field_weights:
             if weight == 0:
                 continue
-            docs = texts if name == "text" else [tokenize(FIELDS[name](record)) for record in records]
-            if not any(docs):
+            if not len(field_bags[name].terms):
                 continue  # e.g. no speakers in a BEIR corpus
-            bm25 = bm25s.BM25(k1=self.config.k1, b=self.config.b, method=self.config.method)
-            bm25.index([doc or [""] for doc in docs], show_progress=False)
-            self.fields_[name] = (weight, bm25)
+            self.fields_[name] = (weight, _bm25(field_bags[name], self.config))
         return self
 
     def field_scores(self, query: str | Sequence[str]) -> dict[str, np.ndarray]:
@@ -274,6 +279,62 @@ class LexicalIndex:
         return index
 
 
-def build_lexical_index(records: Sequence[Abstract], config: LexicalConfig | None = None) -> LexicalIndex:
+def build_lexical_index(
+    records: Sequence[Abstract], config: LexicalConfig | None = None, cache_dir: str | Path | None = None
+) -> LexicalIndex:
     """BM25 over the records' fields (saved with the dense index; see `LexicalIndex.save`)."""
-    return LexicalIndex(config).fit(records)
+    return LexicalIndex(config).fit(records, cache_dir)
+
+
+# --- building BM25 from token bags ------------------------------------------------------------
+
+TOKENIZER_VERSION = 1  # bump whenever `tokenize` changes what it returns for some text
+_PROBE = (
+    "How does the cooling rate change the glasses? B2O3 B₂O₃ 75Li2S-25P2S5 β-Li3PS4 17O NMR Q(n)(mAl) "
+    "the (Q(n)) units Li⁺ glass–ceramics Sulfide Glass-Ceramics. 0.5 eV Tohoku Univ. José DERINGER's "
+    "MLIPs. Fig. 1 (MD) talks posters et al."
+)
+
+
+@lru_cache(maxsize=1)
+def tokenizer_id() -> str:
+    """Names the token cache: the version and a hash of the tokens of a probe text.
+
+    A tokenizer change that alters the probe's tokens gets a fresh cache even if nobody bumped
+    TOKENIZER_VERSION.
+    """
+    import hashlib
+
+    probe = hashlib.sha256(json.dumps(tokenize(_PROBE)).encode()).hexdigest()[:12]
+    return f"v{TOKENIZER_VERSION}-{probe}"
+
+
+def _idf(bags, size: int) -> dict[str, float]:
+    """Token -> idf over `size` documents (the weights of snippet and key-term scoring)."""
+    df = np.bincount(bags.terms, minlength=len(bags.vocab))
+    present = sorted(np.flatnonzero(df).tolist(), key=bags.vocab.__getitem__)
+    idf_of = {d: math.log(1 + (size - d + 0.5) / (d + 0.5)) for d in set(df[present].tolist())}
+    return {bags.vocab[t]: idf_of[d] for t, d in zip(present, df[present].tolist(), strict=True)}
+
+
+def _bm25(bags, config: LexicalConfig):
+    """A bm25s index of the bags, through bm25s' public `index` (an empty text holds "" once).
+
+    Each bag is handed over as its tokens in string order, so the saved files depend only on
+    the texts, not on the order in which the token cache learned its tokens.
+    """
+    import bm25s
+
+    rank = np.empty(len(bags.vocab), dtype=np.int64)
+    rank[np.argsort(np.asarray(bags.vocab, dtype=object), kind="stable")] = np.arange(len(bags.vocab))
+    doc = np.repeat(np.arange(len(bags)), np.diff(bags.offsets))
+    order = np.lexsort((rank[bags.terms], doc))
+    terms = [bags.vocab[t] for t in bags.terms[order].tolist()]
+    counts, offsets = bags.counts[order].tolist(), bags.offsets.tolist()
+    documents = [
+        [token for token, count in zip(terms[a:b], counts[a:b], strict=True) for _ in range(count)] or [""]
+        for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+    ]
+    bm25 = bm25s.BM25(k1=config.k1, b=config.b, method=config.method)
+    bm25.index(documents, show_progress=False)
+    return bm25
