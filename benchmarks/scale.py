@@ -70,7 +70,7 @@ def child_build(corpus: Path, root: Path) -> dict:
         "from abstract_search.engine import Engine\n"
         f"e = Engine.open({str(corpus)!r}, root={str(root)!r}, build='stale', progress=False)\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'index_type': e.index.manifest.index_type,"
-        " 'chunk_words': e.index.manifest.chunk_words, 'sentence_vectors': e.index.sentences.vectors is not None,"
+        " 'window_tokens': e.index.manifest.window_tokens, 'sentence_vectors': e.index.sentences.vectors is not None,"
         " 'peak_rss_mib': peak_mib()}))\n"
     )
     done = subprocess.run([PYTHON, "-c", code], env=ENV, capture_output=True, text=True, check=True)
@@ -182,7 +182,7 @@ def run_size(rows: list[dict], size: int, work: Path, args) -> dict:
         "plain_st_sample": len(sample),
         "throughput_ratio": round(size / build["seconds"] / plain, 2),
         "peak_rss_mib": round(build["peak_rss_mib"]),
-        "chunk_words": build["chunk_words"],
+        "window_tokens": build["window_tokens"],
         "sentence_vectors": build["sentence_vectors"],
         "index_type": build["index_type"],
     }
