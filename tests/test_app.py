@@ -115,8 +115,9 @@ def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
     monkeypatch.setattr(service, "DATA_DIR", tmp_path / "data")
     monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "workshop2025.jsonl").write_bytes(Path(records.__file__).parents[2].joinpath(
-        "data", "workshop2025.jsonl").read_bytes())
+    (tmp_path / "data" / "workshop2025.jsonl").write_bytes(
+        Path(records.__file__).parents[2].joinpath("data", "workshop2025.jsonl").read_bytes()
+    )
     table = (
         "Paper,Summary,Authors\n"
         '"Boroxol rings in B2O3 glass","Rings of three BO3 units dominate vitreous B2O3.","A. One"\n'
