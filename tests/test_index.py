@@ -59,8 +59,10 @@ def test_loading_refuses_another_corpus_or_model(mini_corpus, tmp_path, fake_emb
         IndexMismatchError, match="different version of the corpus.*abstract-search build --corpus mini"
     ):
         load_index(changed, "mini", fake_embedder.model_id, tmp_path)
-    with pytest.raises(IndexMismatchError, match="built with model 'fake:hashed-bow-64'"):
+    with pytest.raises(IndexMismatchError, match="built with model 'fake:hashed-bow-64'.*--model fake:hashed-bow-64"):
         load_index(records, "mini", "bundled:all-MiniLM-L6-v2", tmp_path)
+    with pytest.raises(IndexMismatchError, match="ABSTRACT_SEARCH_BACKEND=onnx to use it"):  # same model, int8 asked
+        load_index(records, "mini", "fake:hashed-bow-64#int8", tmp_path)
     with pytest.raises(IndexMismatchError, match="no index for corpus 'other'"):
         load_index(records, "other", fake_embedder.model_id, tmp_path)
 

@@ -355,9 +355,13 @@ def check_manifest(
     if manifest.format != FORMAT_VERSION:
         raise IndexMismatchError(f"index of {corpus!r} has format {manifest.format}, expected {FORMAT_VERSION}; {fix}")
     if manifest.model != model_id:
+        if manifest.model.split("#")[0] == model_id.split("#")[0]:  # same model, other backend
+            backend = "auto" if manifest.model.endswith("#int8") else "onnx"
+            hint = f"or set ABSTRACT_SEARCH_BACKEND={backend} to use it"
+        else:
+            hint = f"or pass --model {manifest.model}"
         raise IndexMismatchError(
-            f"index of {corpus!r} was built with model {manifest.model!r}, not {model_id!r}; {fix} "
-            f"(or pass --model {manifest.model})"
+            f"index of {corpus!r} was built with model {manifest.model!r}, not {model_id!r}; {fix} ({hint})"
         )
     if manifest.records != len(records) or manifest.corpus_hash != (records_hash or corpus_hash(records)):
         raise IndexMismatchError(
