@@ -95,3 +95,17 @@ def test_the_cache_keeps_documents_with_their_sentences(tokenizer, tmp_path):
     assert np.array_equal(again[0][:2], first[0]) and np.array_equal(again[1][:3], first[1])
     documents, none = embed_documents([TEXT], embedder, tmp_path)  # documents alone: all cached
     assert none is None and np.array_equal(documents[0], first[0][0]) and len(embedder.embedded) == 3
+
+
+def test_texts_are_pooled_the_same_in_slices(real_embedder, workshop_records, monkeypatch):
+    import abstract_search.embed as embed
+
+    if not getattr(real_embedder, "window", 0):
+        pytest.skip("the torch backend embeds sentences on their own")
+    records = [r for r in workshop_records if r.abstract][:5]
+    texts, spans = [r.text for r in records], [[(0, len(r.title))] for r in records]
+    whole = real_embedder.encode_late(texts, spans)
+    monkeypatch.setattr(embed, "LATE_SLICE", 2)
+    sliced = real_embedder.encode_late(texts, spans)
+    assert np.allclose(whole[0], sliced[0], atol=1e-5) and np.allclose(whole[1], sliced[1], atol=1e-5)
+    assert sliced[1].shape == (5, real_embedder.dimension)

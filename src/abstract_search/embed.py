@@ -259,17 +259,39 @@ class OnnxEmbedder:
         def hidden_states(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
             return self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
 
-        windows = [
-            (row, window)
-            for row, encoding in enumerate(self._window_tokenizer.encode_batch(list(texts)))
-            for window in (encoding, *encoding.overflowing)
-        ]
-        batch = self._batch(batch_size)
-        return late_chunk(windows, len(texts), spans, hidden_states, self.dimension, batch, show_progress)
+        documents = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences = []
+        # Slices of texts: tokenizers' encodings take ~30 KB per abstract, 1.5 GB for 51k at once.
+        slices = range(0, len(texts), LATE_SLICE)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            slices = tqdm(slices, desc="embedding", unit=f"x{LATE_SLICE} texts")
+        for start in slices:
+            part = list(texts[start : start + LATE_SLICE])
+            windows = [
+                (row, window)
+                for row, encoding in enumerate(self._window_tokenizer.encode_batch(part))
+                for window in (encoding, *encoding.overflowing)
+            ]
+            pooled, pooled_sentences = late_chunk(
+                windows,
+                len(part),
+                spans[start : start + LATE_SLICE],
+                hidden_states,
+                self.dimension,
+                self._batch(batch_size),
+            )
+            documents[start : start + len(part)] = pooled
+            sentences.append(pooled_sentences)
+        return documents, np.concatenate(sentences) if sentences else np.zeros((0, self.dimension), np.float32)
+
+
+LATE_SLICE = 1024  # texts tokenized and pooled at a time by `OnnxEmbedder.encode_late`
 
 
 def late_chunk(
-    windows, n_texts: int, spans, hidden_states, dimension: int, batch_size: int = 32, show_progress: bool = False
+    windows, n_texts: int, spans, hidden_states, dimension: int, batch_size: int = 32
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pools one pass of token states into document vectors and sentence vectors ("late chunking").
 
@@ -289,12 +311,7 @@ def late_chunk(
     sent_tokens = np.zeros(int(first[-1]), dtype=np.float64)
     bounds = [np.asarray(s, dtype=np.int64).reshape(-1, 2) for s in spans]
     order = sorted(range(len(windows)), key=lambda j: len(windows[j][1].ids))  # little padding per batch
-    batches = range(0, len(order), batch_size)
-    if show_progress:
-        from tqdm.auto import tqdm
-
-        batches = tqdm(batches, desc="embedding", unit="batch")
-    for start in batches:
+    for start in range(0, len(order), batch_size):
         batch = [windows[j] for j in order[start : start + batch_size]]
         width = max(len(window.ids) for _, window in batch)
         ids, mask, types = (np.zeros((len(batch), width), dtype=np.int64) for _ in range(3))
