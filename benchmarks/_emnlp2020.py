@@ -65,3 +65,13 @@ def paper_embeddings(papers: list[Paper], model: str | None = None) -> np.ndarra
     vectors = load_embedder(model).encode([f"{p.title}. {p.abstract}" for p in papers], show_progress=True)
     np.save(path, vectors)
     return vectors
+
+
+def build_embeddings(papers: list[Paper]) -> np.ndarray:
+    """Title + abstract vectors as `abstract-search build` makes them (int8, whole documents)."""
+    from abstract_search.embed_cache import embed_documents
+    from abstract_search.engine import embedder_for, index_model_id
+
+    embedder = embedder_for(None, index_model_id(None))
+    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    return embed_documents(texts, embedder, CACHE_DIR / "embed_cache", show_progress=True)[0]

@@ -351,7 +351,8 @@ BACKENDS = {
     "onnx-int8": lambda model: OnnxEmbedder(model, quantized=True),
 }
 # "auto": ONNX fp32 (the same vectors as torch to 1e-6, faster, and no torch import once exported),
-# falling back to torch for a model that cannot be exported.
+# falling back to torch for a model that cannot be exported. Under "auto" an index is built and
+# queried with int8 (`abstract_search.engine.index_model_id`); another setting keeps its backend.
 DEFAULT_BACKEND = os.environ.get("ABSTRACT_SEARCH_BACKEND", "auto")
 
 
