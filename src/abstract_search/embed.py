@@ -21,12 +21,14 @@ from typing import Protocol
 
 import numpy as np
 
+from abstract_search.records import CorpusError
+
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 DEFAULT_MODEL = os.environ.get("ABSTRACT_SEARCH_MODEL", BUNDLED_MODEL)
 
 
-class EmbedError(RuntimeError):
-    """The model cannot be loaded or used."""
+class EmbedError(CorpusError):
+    """The model cannot be loaded or used; meant for the user, like every CorpusError."""
 
 
 class Embedder(Protocol):
@@ -77,15 +79,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str | None = None, device: str = "cpu"):
         self.model_id, source = resolve_model(model)
-        try:
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(source, device=device)
-        except Exception as err:  # noqa: BLE001 - any load failure gets the same clear message
-            raise EmbedError(
-                f"cannot load embedding model {self.model_id!r} from {source!r}: {err}. "
-                f"Without internet, use the bundled model ({BUNDLED_MODEL}) or a local folder."
-            ) from err
+        self._model = load_sentence_transformer(self.model_id, source, device)
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self.window = 0  # texts are cut at max_tokens; sentences are embedded on their own
@@ -97,6 +91,20 @@ class SentenceTransformerEmbedder:
             list(texts), batch_size=batch_size, show_progress_bar=show_progress, convert_to_numpy=True
         )
         return normalize_rows(vectors)
+
+
+def load_sentence_transformer(model_id: str, source: str, device: str = "cpu"):
+    """The sentence-transformers model, or an EmbedError that says what to do instead."""
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(source, device=device)
+    except Exception as err:  # noqa: BLE001 - any load failure gets the same clear message
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise EmbedError(
+            f"cannot load embedding model {model_id!r} from {source!r}: {first_line} "
+            f"Without internet, use the bundled model ({BUNDLED_MODEL}) or a local folder."
+        ) from err
 
 
 MODEL_CACHE = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index")) / "_models"
@@ -116,11 +124,10 @@ def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path
     target = (cache_dir or MODEL_CACHE) / _safe_name(model_id)
     if (target / "meta.json").is_file():
         return target
+    st = load_sentence_transformer(model_id, source)
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from sentence_transformers import SentenceTransformer
 
-    st = SentenceTransformer(source, device="cpu")
     transformer = st[0].auto_model.eval()
     tokenizer = st.tokenizer
     pooling = getattr(st[1], "pooling_mode_mean_tokens", True) if len(st) > 1 else True

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import Embedder, load_embedder, resolve_model
+from abstract_search.embed import Embedder, EmbedError, load_embedder, resolve_model
 from abstract_search.index import (
     CACHE_FOLDER,
     LEXICAL_FOLDER,
@@ -63,7 +63,15 @@ def index_model_id(model: str | None) -> str:
 def embedder_for(model: str | None, model_id: str) -> Embedder:
     """The embedder that produces `model_id`'s vectors (int8 ONNX for an id ending in #int8)."""
     if model_id.endswith(INT8_SUFFIX):
-        return load_embedder(model, backend="onnx-int8")
+        try:
+            return load_embedder(model, backend="onnx-int8")
+        except EmbedError:
+            raise
+        except Exception as err:  # noqa: BLE001 - export or onnxruntime failed for this model
+            raise EmbedError(
+                f"cannot run {model_id.removesuffix(INT8_SUFFIX)!r} with onnxruntime ({err}); "
+                "set ABSTRACT_SEARCH_BACKEND=torch to build and search with sentence-transformers"
+            ) from err
     return load_embedder(model)
 
 

@@ -359,7 +359,7 @@ def check_manifest(
             backend = "auto" if manifest.model.endswith("#int8") else "onnx"
             hint = f"or set ABSTRACT_SEARCH_BACKEND={backend} to use it"
         else:
-            hint = f"or pass --model {manifest.model}"
+            hint = f"or pass --model {manifest.model.split('#')[0]}"
         raise IndexMismatchError(
             f"index of {corpus!r} was built with model {manifest.model!r}, not {model_id!r}; {fix} ({hint})"
         )
