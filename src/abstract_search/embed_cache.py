@@ -13,13 +13,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from abstract_search.embed import Embedder, normalize_rows
+from abstract_search.records import write_atomically
 
 INDEX_ROOT = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index"))
 DEFAULT_CACHE_DIR = INDEX_ROOT / "_cache"
@@ -51,19 +51,8 @@ def _load(folder: Path, dimension: int) -> tuple[list[str], np.ndarray]:
 
 def _save(folder: Path, keys: list[str], vectors: np.ndarray) -> None:
     """Writes both files via temporary names and renames, vectors first."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, write in (
-        ("vectors.npy", lambda handle: np.save(handle, vectors, allow_pickle=False)),
-        ("keys.json", lambda handle: handle.write(json.dumps(keys).encode())),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    write_atomically(folder / "vectors.npy", lambda handle: np.save(handle, vectors, allow_pickle=False))
+    write_atomically(folder / "keys.json", lambda handle: handle.write(json.dumps(keys).encode()))
 
 
 def _through_cache(

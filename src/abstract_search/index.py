@@ -241,10 +241,10 @@ def build_index(
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{corpus}.building-"))
         tmp.chmod(0o755)  # mkdtemp makes it private; the index is readable like any build output
         try:
-            manifest = _write(tmp, manifest, embeddings, faiss_index, (rows, starts, ends), sentence_vectors)
+            _write(tmp, manifest, embeddings, faiss_index, (rows, starts, ends), sentence_vectors)
             if lexical is not None:
                 lexical.save(tmp / LEXICAL_FOLDER)
-                manifest = _seal(tmp, manifest)
+            manifest = _seal(tmp, manifest)  # the manifest goes last: a folder without one is never loaded
             _swap_into_place(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -280,7 +280,8 @@ def _seal(folder: Path, manifest: Manifest) -> Manifest:
     return manifest
 
 
-def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sentence_vectors) -> Manifest:
+def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sentence_vectors) -> None:
+    """The index's data files (the manifest is written after them, by `_seal`)."""
     np.save(folder / "embeddings.npy", embeddings, allow_pickle=False)
     if manifest.index_type != "flat":  # a flat index is rebuilt from embeddings.npy on load
         import faiss
@@ -292,8 +293,6 @@ def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sen
     )
     if sentence_vectors is not None:
         np.save(folder / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
-    # The manifest goes last: a folder without one is never loaded.
-    return _seal(folder, manifest)
 
 
 def _previous(folder: Path) -> list[Path]:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from abstract_search.records import write_atomically
 
 
 @dataclass(frozen=True)
@@ -156,15 +156,7 @@ def _load(folder: Path) -> tuple[list[str], TokenBags]:
 def _save(folder: Path, keys: list[str], bags: TokenBags) -> None:
     """Writes bags.npy, then meta.json, each via a temporary name and a rename."""
     meta = {"keys": keys, "lengths": np.diff(bags.offsets).tolist(), "vocab": list(bags.vocab)}
-    for name, write in (
-        ("bags.npy", lambda handle: np.save(handle, np.stack([bags.terms, bags.counts]), allow_pickle=False)),
-        ("meta.json", lambda handle: handle.write(json.dumps(meta).encode("ascii"))),  # \u-escaped tokens
-    ):
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    bags_array = np.stack([bags.terms, bags.counts])
+    write_atomically(folder / "bags.npy", lambda handle: np.save(handle, bags_array, allow_pickle=False))
+    # json.dumps escapes non-ASCII tokens (\u...), so the file is plain ASCII.
+    write_atomically(folder / "meta.json", lambda handle: handle.write(json.dumps(meta).encode("ascii")))

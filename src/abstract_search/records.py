@@ -11,9 +11,10 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 KINDS = ("talk", "poster", "paper")
 
@@ -128,20 +129,32 @@ def read_records(path: str | Path) -> list[Abstract]:
     return records
 
 
-def write_records(records: Iterable[Abstract], path: str | Path) -> Path:
-    """Writes records as JSON Lines atomically: a crash never leaves half a file."""
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Calls `write` on a temporary file beside `path`, then renames it into place.
+
+    A crash or a kill never leaves half a file: readers see the old file or the new one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_records(records: Iterable[Abstract], path: str | Path) -> Path:
+    """Writes records as JSON Lines atomically: a crash never leaves half a file."""
+
+    def write(handle: BinaryIO) -> None:
+        for record in records:
+            handle.write((json.dumps(record.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
+
+    return write_atomically(path, write)
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Abstract))
