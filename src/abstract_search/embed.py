@@ -226,6 +226,10 @@ class OnnxEmbedder:
         a text always gets the same vector, and on this CPU it is no slower (no padding)."""
         return 1 if self.quantized else batch_size
 
+    def _hidden_states(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        """The last layer's token states of one padded batch."""
+        return self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         batch_size = self._batch(batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -242,7 +246,7 @@ class OnnxEmbedder:
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            hidden = self._hidden_states(ids, mask, types)
             if self._mean:
                 weights = mask[..., None].astype(np.float32)
                 pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
@@ -263,9 +267,6 @@ class OnnxEmbedder:
         if not self.window:
             raise EmbedError(f"{self.model_id!r} does not mean-pool its tokens; embed sentences separately")
 
-        def hidden_states(ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
-            return self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-
         documents = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentences = []
         # Slices of texts: tokenizers' encodings take ~30 KB per abstract, 1.5 GB for 51k at once.
@@ -285,7 +286,7 @@ class OnnxEmbedder:
                 windows,
                 len(part),
                 spans[start : start + LATE_SLICE],
-                hidden_states,
+                self._hidden_states,
                 self.dimension,
                 self._batch(batch_size),
             )

@@ -9,7 +9,6 @@ does not parse is ignored and rebuilt rather than trusted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,15 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from abstract_search.embed import Embedder, normalize_rows
-from abstract_search.records import write_atomically
+from abstract_search.records import text_hash, write_atomically
 
 INDEX_ROOT = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index"))
 DEFAULT_CACHE_DIR = INDEX_ROOT / "_cache"
-
-
-def text_key(text: str) -> str:
-    """The cache key of a text: SHA-256 of its UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def model_folder(cache_dir: Path, model_id: str) -> Path:
@@ -104,14 +98,14 @@ def embed_with_cache(
     """
     if cache_dir is None:
         return embedder.encode(list(texts), batch_size=batch_size, show_progress=show_progress)
-    text_of = {text_key(text): text for text in texts}
+    text_of = {text_hash(text): text for text in texts}
 
     def compute(missing: list[str]) -> tuple[list[str], np.ndarray]:
         vectors = embedder.encode([text_of[key] for key in missing], batch_size=batch_size, show_progress=show_progress)
         return missing, normalize_rows(vectors)
 
     folder = model_folder(Path(cache_dir), embedder.model_id)
-    return _through_cache(folder, embedder.dimension, [text_key(text) for text in texts], compute)
+    return _through_cache(folder, embedder.dimension, [text_hash(text) for text in texts], compute)
 
 
 def reads_whole_texts(embedder: Embedder) -> bool:
@@ -150,7 +144,7 @@ def embed_documents(
     if cache_dir is None:
         documents, sentences = embedder.encode_late(texts, spans, batch_size=batch_size, show_progress=show_progress)
         return documents, sentences if with_sentences else None
-    doc_keys = [text_key(text) for text in texts]
+    doc_keys = [text_hash(text) for text in texts]
     sentence_keys = [[f"{key}/{a}-{b}" for a, b in text_spans] for key, text_spans in zip(doc_keys, spans, strict=True)]
     row_of = {key: row for row, key in enumerate(doc_keys)}
     row_of.update({key: row for row, keys in enumerate(sentence_keys) for key in keys})

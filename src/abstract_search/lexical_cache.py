@@ -13,7 +13,6 @@ folder, so bags made by another tokenizer are never read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.records import write_atomically
+from abstract_search.records import text_hash, write_atomically
 
 
 @dataclass(frozen=True)
@@ -48,10 +47,6 @@ class TokenBags:
         np.cumsum(lengths, out=offsets[1:])
         where = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
         return TokenBags(self.vocab, self.terms[where], self.counts[where], offsets)
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def bags_of(token_lists: Sequence[Sequence[str]], vocab: Sequence[str] = ()) -> TokenBags:

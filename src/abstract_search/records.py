@@ -160,6 +160,11 @@ def write_records(records: Iterable[Abstract], path: str | Path) -> Path:
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Abstract))
 
 
+def text_hash(text: str) -> str:
+    """The cache key of a text (SHA-256 of its UTF-8 bytes), shared by the embedding and token caches."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def corpus_hash(records: Sequence[Abstract]) -> str:
     """A content hash of a corpus: an index built from other records is refused.
 
