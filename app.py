@@ -299,7 +299,11 @@ def page_planner(engine) -> None:
         value="",
         key="unavailable",
     )
-    seed = st.number_input("Seed", min_value=0, value=0, key="seed")
+    fields = ["", "tags", "date", "kind", "affiliations"]
+    left, mid, right = st.columns(3)
+    within = left.selectbox("Keep each session within one… (hard)", fields, key="within")
+    prefer = mid.selectbox("Rather not mix… (soft)", fields, key="prefer_within")
+    seed = right.number_input("Seed", min_value=0, value=0, key="seed")
     try:
         same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
         frame = service.make_frame(
@@ -311,9 +315,10 @@ def page_planner(engine) -> None:
         constraints = Constraints(
             pins=service.parse_pins([p for p in re.split(r"[,\s]+", pins) if p]),
             unavailable=service.parse_unavailable([u for u in unavailable.split(";") if u.strip()], items),
+            within=within,
         )
         with st.spinner("Planning…"):
-            plan = plan_sessions(items, vectors, frame, constraints, seed=int(seed))
+            plan = plan_sessions(items, vectors, frame, constraints, prefer_within=prefer, seed=int(seed))
     except (PlanError, service.UserError) as err:
         st.error(str(err))
         return

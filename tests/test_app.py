@@ -108,6 +108,21 @@ def test_planner_downloads_are_valid_files():
     assert len([c for c in calendar.walk() if c.name == "VEVENT"]) >= 9
 
 
+def test_planner_takes_a_soft_preference_and_explains_a_hard_grouping_that_cannot_fit():
+    at = run_app("Session planner")
+    at.selectbox(key="prefer_within").set_value("tags").run()
+    assert_clean(at)
+    assert at.metric[0].label == "Proposed plan: mean coherence"
+    at.selectbox(key="prefer_within").set_value("").run()
+    at.selectbox(key="within").set_value("date").run()  # the program's blocks fit inside days
+    assert_clean(at)
+    assert at.metric[0].label == "Proposed plan: mean coherence"
+    # Ten method-tag groups cannot fill the program's 9 blocks: the page says why.
+    at.selectbox(key="within").set_value("tags").run()
+    assert not at.exception
+    assert "cannot be split into sessions of sizes" in at.error[0].value
+
+
 def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
     from abstract_search import index, records, service
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -242,6 +243,31 @@ def test_within_keeps_sessions_inside_a_field_for_flexible_frames():
     constraints = Constraints(within="date", pins=(("T11", 0),))
     plan = plan_sessions(records, embeddings, frame, constraints, **FAST)
     assert_constraints(plan, records, frame, constraints)
+
+
+def test_prefer_within_is_a_soft_preference():
+    dates = [f"2025-08-0{6 + i % 3}" for i in range(12)]
+    records, embeddings = make_items(12, dates=dates, seed=5)
+    frame = Frame.fixed([4, 4, 4])
+    plain = plan_sessions(records, embeddings, frame, seed=0)
+    strong = plan_sessions(records, embeddings, frame, prefer_within="date", prefer_weight=1.0, seed=0)
+
+    def mixed_sessions(plan):
+        return sum(len({dates[i] for i in np.flatnonzero(np.array(plan.labels) == k)}) > 1 for k in range(3))
+
+    assert mixed_sessions(plain) > 0 and mixed_sessions(strong) == 0
+    # The reported coherence stays the plain cosine, so the preference's cost shows.
+    assert strong.coherence == pytest.approx(np.nanmean(session_coherence(embeddings, strong.labels, 3)))
+    assert strong.coherence < plain.coherence
+    # A weak preference does not override clear topics.
+    clustered, vectors, truth = clustered_items(3, 4, seed=6)
+    tagged = [dataclasses.replace(r, date=dates[i]) for i, r in enumerate(clustered)]
+    weak = plan_sessions(tagged, vectors, frame, prefer_within="date", prefer_weight=0.05, seed=0)
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(truth, weak.labels) == pytest.approx(1.0)
+    with pytest.raises(PlanError, match="--prefer-within 'room' is not a record field"):
+        plan_sessions(records, embeddings, frame, prefer_within="room")
 
 
 def test_flow_order_follows_a_line():

@@ -222,6 +222,7 @@ def test_cli_compare_program(cli_corpus, capsys):
         (["plan", "--sizes", "3,x"], "whole numbers"),
         (["plan", "--min-size", "2"], "go with --sessions"),
         (["plan", "--out", "plan.xlsx"], "valid suffixes"),
+        (["plan", "--prefer-within", "room"], "--prefer-within 'room' is not a record field"),
     ],
 )
 def test_cli_plan_errors_exit_2_with_a_reason(cli_corpus, capsys, argv, message):

@@ -358,6 +358,19 @@ def _add_plan(sub) -> None:
         help="keep every session inside one value of a record field (e.g. kind, date, tags)",
     )
     p.add_argument(
+        "--prefer-within",
+        default=None,
+        metavar="FIELD",
+        help="rather not mix values of a record field in a session (the soft form of --within)",
+    )
+    p.add_argument(
+        "--prefer-weight",
+        type=float,
+        default=0.1,
+        metavar="W",
+        help="how much a shared --prefer-within value counts, in cosine units (default 0.1)",
+    )
+    p.add_argument(
         "--compare-program",
         action="store_true",
         help="show the organizers' program next to the best plan with the same sizes",
@@ -405,11 +418,12 @@ def _run_plan(args) -> int:
             unavailable=service.parse_unavailable(args.unavailable, items),
             within=args.within or "",
         )
+        preference = {"prefer_within": args.prefer_within or "", "prefer_weight": args.prefer_weight}
         if args.compare_program:
             organizers = service.organizers_plan(items, vectors)
             if organizers is None:
                 raise PlanError("--compare-program needs an organizers' program: every item needs a session label")
-            plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed)
+            plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed, **preference)
             comparison = compare_plans(organizers, plan)
             if args.json:
                 _print_json(
@@ -432,7 +446,7 @@ def _run_plan(args) -> int:
                 max_size=args.max_size,
                 parallel=args.parallel,
             )
-            plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed)
+            plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed, **preference)
             if args.json:
                 _print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
             else:

@@ -24,6 +24,7 @@ from abstract_search.plan_frame import (
     build_allowed,
     explain_clashes,
     explain_unseatable,
+    group_value,
     iter_allowed,
     speaker_mates,
 )
@@ -117,6 +118,15 @@ def _similarity(embeddings: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(similarity)
 
 
+def _same_value(records: Sequence[Abstract], field: str) -> np.ndarray:
+    """1 where two different items share their value of `field`, else 0."""
+    values = [group_value(r, field, option="--prefer-within") for r in records]
+    codes = np.unique(np.array(values, dtype=object), return_inverse=True)[1]
+    same = (codes[:, None] == codes[None, :]).astype(np.float64)
+    np.fill_diagonal(same, 0.0)
+    return same
+
+
 def _parallel_matrix(frame: Frame, n_sessions: int) -> np.ndarray:
     slots = np.array([frame.places[k].slot for k in range(n_sessions)])
     parallel = slots[:, None] == slots[None, :]
@@ -173,6 +183,8 @@ def plan_sessions(
     constraints: Constraints | None = None,
     *,
     parallel_weight: float = 0.5,
+    prefer_within: str = "",
+    prefer_weight: float = 0.1,
     seed: int = 0,
     effort: float = 1.0,
     restarts: int | None = None,
@@ -185,6 +197,11 @@ def plan_sessions(
         frame: session sizes (or a count with size bounds) and where each session sits in time.
         constraints: pins, speaker unavailability, `within` grouping, speaker clash rule.
         parallel_weight: how much to push simultaneous sessions apart (0 ignores it).
+        prefer_within: a record field (e.g. "tags", "date") whose values sessions should rather
+            not mix: the soft form of `constraints.within`. Two items with the same value count
+            as `prefer_weight` more similar while searching; the coherence reported stays the
+            plain cosine, so the cost of the preference in coherence is visible.
+        prefer_weight: the bonus of a same-value pair, in cosine units.
         seed: the same seed gives the same plan.
         effort: scales the number of annealing steps (1.0: 6,000 per item and restart).
         restarts: annealing runs, each from its own k-means start; the best is kept (default: more
@@ -198,6 +215,8 @@ def plan_sessions(
     if len(records) != len(embeddings):
         raise PlanError(f"got {len(records)} items but {len(embeddings)} embeddings")
     similarity = _similarity(embeddings)
+    if prefer_within:
+        similarity = similarity + prefer_weight * _same_value(records, prefer_within)
     error = None
     # With `within`, each way to give sessions a group is tried in turn (most frames have one).
     for attempt, candidate in enumerate(iter_allowed(records, frame, constraints)):

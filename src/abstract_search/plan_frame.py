@@ -96,11 +96,11 @@ def speaker_mates(records: Sequence[Abstract]) -> tuple[np.ndarray, np.ndarray]:
     return pointer, flat
 
 
-def group_value(record: Abstract, field: str) -> str:
+def group_value(record: Abstract, field: str, option: str = "--within") -> str:
     """The value of a record field used by `within` (a tuple field counts as a whole)."""
     names = [f.name for f in dataclasses.fields(Abstract)]
     if field not in names:
-        raise PlanError(f"--within {field!r} is not a record field; valid: {', '.join(names)}")
+        raise PlanError(f"{option} {field!r} is not a record field; valid: {', '.join(names)}")
     value = getattr(record, field)
     return "|".join(value) if isinstance(value, tuple) else str(value if value is not None else "")
 
