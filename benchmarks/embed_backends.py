@@ -6,7 +6,7 @@ int8, then the build's path ("build": int8 reading each whole document in 512-to
 counts). Quality: each one's document vectors through the default hybrid pipeline and dense
 alone, on train (809 queries) and test (300); no setting is chosen here. Vectors are cached
 per model id under index/_bench/embed_cache (torch and ONNX fp32 share one id: same vectors to
-1e-6; int8 is `...#int8`).
+1e-6; int8 is `...#uint8`).
 
     .venv/bin/python benchmarks/embed_backends.py [--json]
 """

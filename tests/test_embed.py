@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.embed import EmbedError, load_embedder, normalize_rows
+from abstract_search.embed import INT8_FILE, INT8_SUFFIX, EmbedError, export_onnx, load_embedder, normalize_rows
 from tests.conftest import run_python
 
 
@@ -27,9 +27,9 @@ def test_onnx_backends_match_the_torch_model(real_embedder, workshop_records):
     reference = load_embedder(backend="torch").encode(texts)
     fp32 = load_embedder(backend="onnx")
     int8 = load_embedder(backend="onnx-int8")
-    assert fp32.model_id == reference_id(real_embedder) and int8.model_id.endswith("#int8")
+    assert fp32.model_id == reference_id(real_embedder) and int8.model_id.endswith(INT8_SUFFIX)
     assert (np.sum(reference * fp32.encode(texts), axis=1)).min() > 0.9999
-    assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.98
+    assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.99  # U8U8: no saturation
     # A text gets the same int8 vector alone as in a batch (int8 activations are scaled per run).
     alone = np.vstack([int8.encode([text]) for text in texts[:8]])
     assert np.allclose(alone, int8.encode(texts[:8], batch_size=8), atol=1e-6)
@@ -66,3 +66,24 @@ def test_a_model_that_cannot_be_loaded_is_a_clear_cli_error(mini_corpus, tmp_pat
     error = capsys.readouterr().err
     assert f"cannot load embedding model '{missing}'" in error and "bundled model" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.slow
+def test_an_older_export_gets_the_8bit_model_added(tmp_path, real_embedder):
+    import shutil
+
+    from abstract_search.embed import OnnxEmbedder
+
+    exported = export_onnx()
+    old = tmp_path / exported.name
+    old.mkdir()
+    for name in ("model.onnx", "tokenizer.json", "meta.json", "model_int8.onnx"):
+        if (exported / name).exists():
+            shutil.copy(exported / name, old / name)
+    assert not (old / INT8_FILE).exists()
+    assert export_onnx(cache_dir=tmp_path) == old
+    assert (old / INT8_FILE).is_file() and not list(old.glob(".*tmp"))
+    assert not (old / "model_int8.onnx").exists()
+    texts = ["boroxol rings in vitreous B2O3", "crack growth in silica glass"]
+    added = OnnxEmbedder(quantized=True, cache_dir=tmp_path).encode(texts)
+    assert np.allclose(added, load_embedder(backend="onnx-int8").encode(texts), atol=1e-6)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from abstract_search.embed import normalize_rows
+from abstract_search.embed import INT8_SUFFIX, normalize_rows
 from abstract_search.embed_cache import embed_with_cache
 from abstract_search.engine import Engine
 from abstract_search.index import (
@@ -62,9 +62,19 @@ def test_loading_refuses_another_corpus_or_model(mini_corpus, tmp_path, fake_emb
     with pytest.raises(IndexMismatchError, match="built with model 'fake:hashed-bow-64'.*--model fake:hashed-bow-64"):
         load_index(records, "mini", "bundled:all-MiniLM-L6-v2", tmp_path)
     with pytest.raises(IndexMismatchError, match="ABSTRACT_SEARCH_BACKEND=onnx to use it"):  # same model, int8 asked
-        load_index(records, "mini", "fake:hashed-bow-64#int8", tmp_path)
+        load_index(records, "mini", "fake:hashed-bow-64" + INT8_SUFFIX, tmp_path)
     with pytest.raises(IndexMismatchError, match="no index for corpus 'other'"):
         load_index(records, "other", fake_embedder.model_id, tmp_path)
+
+
+def test_an_index_from_a_retired_8bit_model_is_refused_with_the_rebuild_command(
+    mini_corpus, tmp_path, fake_embedder, monkeypatch
+):
+    records = read_records(mini_corpus)
+    monkeypatch.setattr(fake_embedder, "model_id", "fake:hashed-bow-64#int8", raising=False)
+    build_index(records, fake_embedder, "mini", root=tmp_path)
+    with pytest.raises(IndexMismatchError, match="build --corpus mini.*earlier 8-bit model"):
+        load_index(records, "mini", "fake:hashed-bow-64" + INT8_SUFFIX, tmp_path)
 
 
 def test_a_failed_build_leaves_the_previous_index_intact(mini_corpus, tmp_path, fake_embedder):

@@ -285,6 +285,6 @@ def test_an_int8_index_is_queried_with_the_int8_model(monkeypatch):
 
     calls = []
     monkeypatch.setattr(engine_module, "load_embedder", lambda model=None, **kw: calls.append((model, kw)))
-    engine_module.embedder_for(None, "bundled:all-MiniLM-L6-v2#int8")
+    engine_module.embedder_for(None, "bundled:all-MiniLM-L6-v2" + engine_module.INT8_SUFFIX)
     engine_module.embedder_for(None, "bundled:all-MiniLM-L6-v2")
     assert calls == [(None, {"backend": "onnx-int8"}), (None, {})]

@@ -4,7 +4,7 @@
 fields saved with it; the embedding model is loaded only when a query has to be embedded,
 through `abstract_search.embed.load_embedder`, so opening an engine never imports torch.
 With the default backend ("auto") corpora are embedded with the int8 ONNX model (model id
-`...#int8`), and their queries then are too.
+`...#uint8`, see abstract_search.embed.INT8_SUFFIX), and their queries then are too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import Embedder, EmbedError, load_embedder, resolve_model
+from abstract_search.embed import INT8_SUFFIX, Embedder, EmbedError, load_embedder, resolve_model
 from abstract_search.index import (
     CACHE_FOLDER,
     LEXICAL_FOLDER,
@@ -45,9 +45,6 @@ from abstract_search.snippets import Snippet, build_snippet, matched_spans, sent
 BUILD_POLICIES = ("missing", "stale", "never")
 
 
-INT8_SUFFIX = "#int8"
-
-
 def index_model_id(model: str | None) -> str:
     """The model id an index of this model is built with: int8 ONNX unless a backend was chosen.
 
@@ -61,7 +58,7 @@ def index_model_id(model: str | None) -> str:
 
 
 def embedder_for(model: str | None, model_id: str) -> Embedder:
-    """The embedder that produces `model_id`'s vectors (int8 ONNX for an id ending in #int8)."""
+    """The embedder that produces `model_id`'s vectors (8-bit ONNX for an id ending in INT8_SUFFIX)."""
     if model_id.endswith(INT8_SUFFIX):
         try:
             return load_embedder(model, backend="onnx-int8")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import Embedder
+from abstract_search.embed import INT8_SUFFIX, Embedder
 from abstract_search.embed_cache import INDEX_ROOT, embed_documents, reads_whole_texts
 from abstract_search.records import Abstract, CorpusError, corpus_hash
 from abstract_search.snippets import split_sentences
@@ -354,9 +354,12 @@ def check_manifest(
     if manifest.format != FORMAT_VERSION:
         raise IndexMismatchError(f"index of {corpus!r} has format {manifest.format}, expected {FORMAT_VERSION}; {fix}")
     if manifest.model != model_id:
-        if manifest.model.split("#")[0] == model_id.split("#")[0]:  # same model, other backend
-            backend = "auto" if manifest.model.endswith("#int8") else "onnx"
+        base = model_id.split("#")[0]
+        if manifest.model in (base, base + INT8_SUFFIX):  # same model, other backend
+            backend = "auto" if manifest.model.endswith(INT8_SUFFIX) else "onnx"
             hint = f"or set ABSTRACT_SEARCH_BACKEND={backend} to use it"
+        elif manifest.model.split("#")[0] == base:  # an 8-bit format this version no longer makes
+            hint = "its vectors come from an earlier 8-bit model"
         else:
             hint = f"or pass --model {manifest.model.split('#')[0]}"
         raise IndexMismatchError(
