@@ -29,7 +29,7 @@ def test_onnx_backends_match_the_torch_model(real_embedder, workshop_records):
     int8 = load_embedder(backend="onnx-int8")
     assert fp32.model_id == reference_id(real_embedder) and int8.model_id.endswith(INT8_SUFFIX)
     assert (np.sum(reference * fp32.encode(texts), axis=1)).min() > 0.9999
-    assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.99  # U8U8: no saturation
+    assert (np.sum(reference * int8.encode(texts), axis=1)).min() > 0.985
     # A text gets the same int8 vector alone as in a batch (int8 activations are scaled per run).
     alone = np.vstack([int8.encode([text]) for text in texts[:8]])
     assert np.allclose(alone, int8.encode(texts[:8], batch_size=8), atol=1e-6)
@@ -77,13 +77,24 @@ def test_an_older_export_gets_the_8bit_model_added(tmp_path, real_embedder):
     exported = export_onnx()
     old = tmp_path / exported.name
     old.mkdir()
-    for name in ("model.onnx", "tokenizer.json", "meta.json", "model_int8.onnx"):
-        if (exported / name).exists():
-            shutil.copy(exported / name, old / name)
-    assert not (old / INT8_FILE).exists()
+    for name in ("model.onnx", "tokenizer.json", "meta.json"):
+        shutil.copy(exported / name, old / name)
+    (old / "model_int8.onnx").write_bytes(b"an earlier 8-bit format")
     assert export_onnx(cache_dir=tmp_path) == old
     assert (old / INT8_FILE).is_file() and not list(old.glob(".*tmp"))
     assert not (old / "model_int8.onnx").exists()
     texts = ["boroxol rings in vitreous B2O3", "crack growth in silica glass"]
     added = OnnxEmbedder(quantized=True, cache_dir=tmp_path).encode(texts)
     assert np.allclose(added, load_embedder(backend="onnx-int8").encode(texts), atol=1e-6)
+
+
+def test_8bit_weights_cannot_saturate_16bit_pair_sums(real_embedder):
+    """uint8 x int8 pairs summed in 16 bits (VPMADDUBSW) overflow only for weights past 7 bits."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(export_onnx() / INT8_FILE))
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert len(weights) >= 36  # 6 layers x 6 matrix products
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) <= 64
+    assert 2 * 255 * 64 <= np.iinfo(np.int16).max
