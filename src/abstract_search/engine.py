@@ -4,7 +4,7 @@
 fields saved with it; the embedding model is loaded only when a query has to be embedded,
 through `abstract_search.embed.load_embedder`, so opening an engine never imports torch.
 With the default backend ("auto") corpora are embedded with the int8 ONNX model (model id
-`...#uint8`, see abstract_search.embed.INT8_SUFFIX), and their queries then are too.
+`...#int8w7`, see abstract_search.embed.INT8_SUFFIX), and their queries then are too.
 """
 
 from __future__ import annotations
