@@ -6,7 +6,7 @@ int8, then the build's path ("build": int8 reading each whole document in 512-to
 counts). Quality: each one's document vectors through the default hybrid pipeline and dense
 alone, on train (809 queries) and test (300); no setting is chosen here. Vectors are cached
 per model id under index/_bench/embed_cache (torch and ONNX fp32 share one id: same vectors to
-1e-6; int8 is `...#uint8`).
+1e-6; int8 is `...#int8w7`).
 
     .venv/bin/python benchmarks/embed_backends.py [--json]
 """
@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _machine import machine  # noqa: E402
 
 from abstract_search.embed import load_embedder  # noqa: E402
 from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
@@ -54,6 +57,7 @@ def main() -> None:
             run(sample)
             speed[name] = max(speed[name], len(sample) / (time.perf_counter() - start))
     result: dict = {"throughput_texts_per_s": {k: round(v, 2) for k, v in speed.items()}, "texts": len(sample)}
+    result["machine"] = machine()
     result["speedup_vs_torch"] = {k: round(v / speed["torch"], 2) for k, v in speed.items()}
     lexical = build_lexical_index(records)
     for name in ("onnx", "onnx-int8", "build"):  # torch shares the fp32 vectors (and cache) with onnx

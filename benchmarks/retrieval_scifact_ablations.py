@@ -22,10 +22,10 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+from retrieval_scifact import CACHE, ROOT, SCIFACT  # noqa: E402 - one place for the data and cache paths
 
 from abstract_search.embed import normalize_rows  # noqa: E402
 from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
@@ -34,8 +34,6 @@ from abstract_search.evaluate import load_beir, mean_metrics  # noqa: E402
 from abstract_search.lexical import build_lexical_index  # noqa: E402
 from abstract_search.search import FusionConfig, candidate_rows, fuse, top_rows, zscore  # noqa: E402
 
-SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
-CACHE = ROOT / "index" / "_bench" / "embed_cache"
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_scifact_ablations.json"
 
 

@@ -29,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
+from _machine import machine  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "eval" / "ml_conf_abstracts" / "abstracts.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"  # --subsets-only runs write scale_<sizes>.json
@@ -229,7 +231,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = load_rows()
     sizes = [int(s) for s in args.sizes.split(",")]
-    result: dict = {"data": "ml_conf_abstracts", "available": len(rows), "subsets": {}}
+    result: dict = {"data": "ml_conf_abstracts", "available": len(rows), "subsets": {}, "machine": machine()}
     work = Path(tempfile.mkdtemp(prefix="abstract-search-scale-"))
     try:
         if not args.subsets_only:

@@ -1,0 +1,25 @@
+"""What a benchmark ran on: speed ratios between backends depend on the CPU's vector instructions
+(onnxruntime's int8 kernels gain most with VNNI), so results record them."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+
+def machine() -> dict:
+    flags: set[str] = set()
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    simd = sorted(f for f in flags if f in {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"})
+    return {"cpu": model, "simd": simd, "cores": os.cpu_count()}
