@@ -268,6 +268,8 @@ def test_prefer_within_is_a_soft_preference():
     assert adjusted_rand_score(truth, weak.labels) == pytest.approx(1.0)
     with pytest.raises(PlanError, match="--prefer-within 'room' is not a record field"):
         plan_sessions(records, embeddings, frame, prefer_within="room")
+    with pytest.raises(PlanError, match="--prefer-weight must be a number, got nan"):
+        plan_sessions(records, embeddings, frame, prefer_within="date", prefer_weight=float("nan"))
 
 
 def test_flow_order_follows_a_line():

@@ -216,6 +216,8 @@ def plan_sessions(
         raise PlanError(f"got {len(records)} items but {len(embeddings)} embeddings")
     similarity = _similarity(embeddings)
     if prefer_within:
+        if not np.isfinite(prefer_weight):
+            raise PlanError(f"--prefer-weight must be a number, got {prefer_weight}")
         similarity = similarity + prefer_weight * _same_value(records, prefer_within)
     error = None
     # With `within`, each way to give sessions a group is tried in turn (most frames have one).
