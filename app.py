@@ -301,8 +301,12 @@ def page_planner(engine) -> None:
     )
     fields = ["", "tags", "date", "kind", "affiliations"]
     left, mid, right = st.columns(3)
-    within = left.selectbox("Keep each session within one… (hard)", fields, key="within")
-    prefer = mid.selectbox("Rather not mix… (soft)", fields, key="prefer_within")
+
+    def field_name(field: str) -> str:
+        return field or "(no field)"
+
+    within = left.selectbox("Keep each session within one… (hard)", fields, format_func=field_name, key="within")
+    prefer = mid.selectbox("Rather not mix… (soft)", fields, format_func=field_name, key="prefer_within")
     seed = right.number_input("Seed", min_value=0, value=0, key="seed")
     try:
         same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
