@@ -143,6 +143,20 @@ def test_flexible_frames_respect_size_bounds_or_say_why(n, n_sessions, low, spre
     assert_constraints(plan, records, frame, Constraints())
 
 
+@pytest.mark.parametrize(("items_seed", "seed"), [(37, 0), (37, 1), (38, 1)])
+def test_a_speaker_forced_into_one_session_is_found_by_a_short_walk(items_seed, seed):
+    """P5's three talks must share session 2 (one is pinned there, slot 2 is closed to P5); a
+    walk reaches that only through clash-neutral swaps. Found by hypothesis; these seeds failed
+    before a walk that ends in clashes was retried longer."""
+    speakers = ["P0", "P1", "P2", "P3", "P5", "P5", "P5", "P7", "P8", "P9"]
+    records, embeddings = make_items(10, speakers=speakers, seed=items_seed)
+    frame = Frame.fixed([3, 4, 3], parallel=2)
+    constraints = Constraints(pins=(("T05", 1), ("T03", 1)), unavailable=(("P0", (1,)), ("P5", (1,))))
+    plan = plan_sessions(records, embeddings, frame, constraints, seed=seed, **FAST)
+    assert_constraints(plan, records, frame, constraints)
+    assert plan.labels[4] == plan.labels[5] == plan.labels[6] == 1
+
+
 @pytest.mark.parametrize(
     ("frame", "constraints", "message"),
     [

@@ -48,6 +48,7 @@ __all__ = [
 
 ITERATIONS_PER_ITEM = 6_000
 MIN_ITERATIONS = 250_000  # small sets get a longer walk per item: it is cheap there
+LONGEST_WALK = 2_000_000  # the retry after a walk that never got clear of speaker clashes
 MAX_GROUPINGS = 20  # with `within`, how many ways to give sessions a group are tried
 # Start temperature, as a fraction of a typical swap's score change; chosen among 0.1-2 on EMNLP
 # Findings papers (447, used by no benchmark) regrouped into random frames.
@@ -261,20 +262,27 @@ def _search(
     common = (allowed, parallel, slot, mate_ptr, mate_idx, low, high, moves, norm, per_item, parallel_scale)
     best_labels, best_score = None, -np.inf
     restarts = restarts if restarts is not None else int(np.clip(2000 // max(len(records), 1), 1, 8))
-    for restart in range(max(1, restarts)):
-        labels = start.copy() if restart == 0 else _start_labels(embeddings, sizes, allowed, seed * 1000 + restart)
-        item_to_session, pair_sums, current_sizes = plan_search.state_arrays(labels, similarity, n_sessions)
-        found, _, feasible = plan_search.anneal(
-            labels, similarity, item_to_session, pair_sums, current_sizes,
-            *common, iterations, temperature, seed * 1000 + restart,
-        )  # fmt: skip
-        if not feasible:
-            continue
-        item_to_session, pair_sums, current_sizes = plan_search.state_arrays(found, similarity, n_sessions)
-        plan_search.descend(found, similarity, item_to_session, pair_sums, current_sizes, *common)
-        value = plan_search.score(found, similarity, n_sessions, parallel, parallel_weight, per_item)
-        if value > best_score + 1e-12:
-            best_labels, best_score = found.copy(), value
+    # A speaker's talks in one slot must end in one session. When pins and unavailability leave
+    # one way to do that, the walk reaches it only through clash-neutral swaps, so a short walk
+    # can miss it on a feasible frame: before explaining a clash, walk longer (8x, up to
+    # LONGEST_WALK steps, so a frame that really clashes is still explained in seconds).
+    for walk in sorted({iterations, max(iterations, min(8 * iterations, LONGEST_WALK))}):
+        for restart in range(max(1, restarts)):
+            labels = start.copy() if restart == 0 else _start_labels(embeddings, sizes, allowed, seed * 1000 + restart)
+            item_to_session, pair_sums, current_sizes = plan_search.state_arrays(labels, similarity, n_sessions)
+            found, _, feasible = plan_search.anneal(
+                labels, similarity, item_to_session, pair_sums, current_sizes,
+                *common, walk, temperature, seed * 1000 + restart,
+            )  # fmt: skip
+            if not feasible:
+                continue
+            item_to_session, pair_sums, current_sizes = plan_search.state_arrays(found, similarity, n_sessions)
+            plan_search.descend(found, similarity, item_to_session, pair_sums, current_sizes, *common)
+            value = plan_search.score(found, similarity, n_sessions, parallel, parallel_weight, per_item)
+            if value > best_score + 1e-12:
+                best_labels, best_score = found.copy(), value
+        if best_labels is not None:
+            break
     if best_labels is None:  # name the clashes the last walk could not remove
         raise PlanError(explain_clashes(records, labels, frame))
     return best_labels
