@@ -17,6 +17,7 @@ which the text does not carry, is given, and what that costs in coherence.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -120,7 +121,7 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "warmup_seconds": round(warmup, 2),
     }
-    tracked = [Abstract(id=p.uid, title=p.title, abstract=p.abstract, tags=(p.track or "demo",)) for p in papers]
+    tracked = [dataclasses.replace(r, tags=(p.track or "demo",)) for r, p in zip(records, papers, strict=True)]
     track_informed = {}
     for weight in TRACK_WEIGHTS:
         started = time.perf_counter()

@@ -71,7 +71,7 @@ def test_an_index_from_a_retired_8bit_model_is_refused_with_the_rebuild_command(
     mini_corpus, tmp_path, fake_embedder, monkeypatch
 ):
     records = read_records(mini_corpus)
-    monkeypatch.setattr(fake_embedder, "model_id", "fake:hashed-bow-64#int8", raising=False)
+    monkeypatch.setattr(fake_embedder, "model_id", "fake:hashed-bow-64#int8")
     build_index(records, fake_embedder, "mini", root=tmp_path)
     with pytest.raises(IndexMismatchError, match="build --corpus mini.*earlier 8-bit model"):
         load_index(records, "mini", "fake:hashed-bow-64" + INT8_SUFFIX, tmp_path)

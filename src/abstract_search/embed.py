@@ -155,8 +155,7 @@ def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path
     if (target / "meta.json").is_file():
         if not (target / INT8_FILE).is_file():  # exported before this quantization: add it
             quantize_onnx(target)
-            for retired in ("model_int8.onnx", "model_uint8.onnx"):  # earlier 8-bit formats
-                (target / retired).unlink(missing_ok=True)
+            (target / "model_int8.onnx").unlink(missing_ok=True)  # the earlier full-range format
         return target
     st = load_sentence_transformer(model_id, source)
     import torch
