@@ -28,6 +28,7 @@ def _add_ingest(sub) -> None:
     )
     p.add_argument("source", help="abstract book (.txt, .pdf) or table (.csv, .jsonl)")
     p.add_argument("--out", required=True, help="where to write the records (.jsonl)")
+    p.add_argument("--program", default=None, help="the program in a separate file (.pdf, .docx, .html, .xlsx, .csv)")
     p.add_argument("--title-col", default=None, help="table column holding the title (default: title)")
     p.add_argument("--abstract-col", default=None, help="table column holding the abstract (default: abstract)")
     p.add_argument("--id-col", default=None, help="table column holding a stable id (default: id, else row number)")
@@ -46,7 +47,7 @@ def _run_ingest(args) -> int:
         "id": args.id_col,
         "speakers": args.speakers_col,
     }
-    result = ingest_file(args.source, columns=columns, kind=args.kind, progress=not args.json)
+    result = ingest_file(args.source, program=args.program, columns=columns, kind=args.kind)
     from abstract_search.records import write_records
 
     write_records(result.records, args.out)

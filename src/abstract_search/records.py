@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-KINDS = ("talk", "poster", "paper")
+KINDS = ("talk", "poster", "keynote", "paper")
 
 # Where named corpora live: `--corpus workshop2025` means data/workshop2025.jsonl.
 DATA_DIR = Path(os.environ.get("ABSTRACT_SEARCH_DATA", Path(__file__).resolve().parents[2] / "data"))
@@ -48,6 +48,7 @@ class Abstract:
     session: str = ""
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    pages: str = ""  # where a book printed it ("12" or "12-13"), for the review
     figure_captions: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:

@@ -1,11 +1,14 @@
-"""Ingest: turning an abstract book (text or PDF) or a table (CSV, JSONL) into records.
+"""Ingest: turning an abstract book (PDF or text, with its program) or a table into records.
 
 `ingest_file` picks the reader by file type and returns the records together with a report
 of everything that was matched, doubted, skipped or left empty: nothing vanishes silently.
+A PDF book goes reader (lines with layout) -> segment (entries) -> assemble (records, with
+the program attached by content); a text book with its program inside goes through book.py.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +32,7 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     matches: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)  # per record: pages, confidence, evidence
 
     def report_text(self) -> str:
         out = [f"ingested {self.source}: {len(self.records)} records"]
@@ -50,19 +54,12 @@ class IngestResult:
             "matches": self.matches,
             "warnings": self.warnings,
             "skipped": self.skipped,
+            "entries": self.entries,
         }
 
 
 def read_book_text(path: Path) -> str:
-    """The text of a book: read as UTF-8, or extracted from a PDF with pypdf."""
-    if path.suffix.lower() == ".pdf":
-        try:
-            from pypdf import PdfReader
-
-            reader = PdfReader(str(path))
-            return "\n".join(page.extract_text() or "" for page in reader.pages)
-        except Exception as err:  # noqa: BLE001 - pypdf raises many types for broken files
-            raise CorpusError(f"{path}: cannot read this PDF ({err})") from None
+    """The text of a plain-text book, as UTF-8."""
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         raise CorpusError(f"{path}: looks like a binary file, not text")
@@ -179,6 +176,33 @@ def book_to_records(book: Book, matches: list[Match]) -> IngestResult:
     return IngestResult("", records, lines, warnings, match_rows)
 
 
+def ingest_layout_book(path: Path, program: Path | None = None) -> IngestResult:
+    """A PDF book read with its layout, cut by its template, and joined to its program."""
+    from abstract_search.ingest.assemble import build_records
+    from abstract_search.ingest.reader import read_pdf
+    from abstract_search.ingest.segment import segment
+
+    doc = read_pdf(path)
+    seg = segment(doc)
+    if not seg.entries:
+        raise CorpusError(f"{path}: nothing here looks like abstracts ({'; '.join(seg.skipped[-1:])})")
+    parsed = None
+    if program is not None:
+        from abstract_search.ingest.program import read_program
+
+        parsed = read_program(program)
+    built = build_records(seg, parsed)
+    kinds = Counter(r.kind for r in built.records)
+    lines = [
+        f"book: {doc.pages} pages, {len(seg.entries)} entries; body type {seg.body_style[0]:g} pt, "
+        f"titles {seg.title_style[0]:g} pt{' bold' if seg.title_style[1] else ''}",
+        "records: " + ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items())),
+        *[f"dropped as page furniture: {f}" for f in doc.furniture],
+        *[f"not an entry: {s}" for s in built.skipped],
+    ]
+    return IngestResult("", built.records, lines, built.warnings, [], built.skipped, built.entries)
+
+
 def ingest_book(text: str, embedder=None) -> IngestResult:
     """Parses a book's text and matches its bodies to the program by content."""
     book = parse_book(text)
@@ -192,7 +216,12 @@ def ingest_book(text: str, embedder=None) -> IngestResult:
 
 
 def ingest_file(
-    source: str | Path, *, columns: dict | None = None, kind: str | None = None, embedder=None, progress: bool = False
+    source: str | Path,
+    *,
+    program: str | Path | None = None,
+    columns: dict | None = None,
+    kind: str | None = None,
+    embedder=None,
 ) -> IngestResult:
     """Reads any supported file into records, with a report."""
     path = Path(source)
@@ -201,8 +230,15 @@ def ingest_file(
     if path.stat().st_size == 0:
         raise CorpusError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    if suffix in BOOK_SUFFIXES:
+    program_path = Path(program) if program else None
+    if program_path is not None and not program_path.is_file():
+        raise CorpusError(f"{program_path}: no such program file")
+    if suffix == ".pdf":
+        result = ingest_layout_book(path, program_path)
+    elif suffix in BOOK_SUFFIXES:
         result = ingest_book(read_book_text(path), embedder)
+        if program_path is not None:
+            result.warnings.append(f"{program_path}: this text book carries its own program; the file was not read")
     elif suffix in TABLE_SUFFIXES:
         records, skipped, warnings = read_table(path, columns or {}, kind or "paper")
         result = IngestResult("", records, [], warnings, [], skipped)

@@ -1,0 +1,394 @@
+"""Cutting a book's lines into entries by the template its pages repeat.
+
+An abstract book is one template printed many times. The body type is the style that
+holds most of the text; the title role is the largest style (bold breaking ties) whose
+blocks repeat about as often as the most frequent heading style. Each title block starts
+an entry, together with the short lines just above it on its page (a presenter, an id, a
+session heading). Rarer heading styles are section headings: they give the entries below
+them a session, a day or a time slot. Contents pages (dot leaders) and author indexes are
+skipped, and every page that became no entry is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from abstract_search.ingest.reader import Document, Line, join_lines, word_counts
+
+DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|\.{6,}|…{2,}")
+INDEX_LINE = re.compile(r"^[^\d]{3,60}[ ,]\s*\d{1,4}(\s*[,;]\s*\d{1,4})+\s*$")
+SEPARATOR = re.compile(r"^[\W_]{3,}$")
+LABEL = re.compile(r"^\s*([A-Z][A-Za-z]*(?:\s*[/&]?\s*[A-Za-z]+){0,3})\s*:\s*(.*)$")
+LABEL_FIELDS = {
+    "presenter": "presenter",
+    "presenters": "presenter",
+    "presenting author": "presenter",
+    "speaker": "presenter",
+    "speakers": "presenter",
+    "author": "authors",
+    "authors": "authors",
+    "affiliation": "affiliations",
+    "affiliations": "affiliations",
+    "abstract": "abstract",
+    "keywords": "keywords",
+    "key words": "keywords",
+    "keyword": "keywords",
+    "date": "when",
+    "time": "when",
+    "date / time": "when",
+    "date/time": "when",
+    "when": "when",
+    "session": "session",
+    "track": "session",
+    "type": "type",
+    "presentation type": "type",
+    "location": "room",
+    "room": "room",
+    "abstract id": "id",
+    "id": "id",
+    "e-mail": "email",
+    "email": "email",
+}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+AFFILIATION = re.compile(
+    r"\b(Department|Dept\.|Division|Universit\w*|Univ\.|Institut\w*|Laborator\w*|School|Faculty|"
+    r"Cent(er|re)|College|Academy|Hospital|Clinic\w*|Inc\.|Ltd|GmbH|Corporation|Research)\b"
+)
+TERMINAL = re.compile(r"[.!?]\)?[\"”']?$")
+REF_HEADER = re.compile(r"^(References?|Bibliography|Literature)\s*:?\s*$", re.I)
+REF_ITEM = re.compile(r"^(\[\d{1,3}\]|\d{1,3}[.)])\s+\S")
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+KIND_WORDS = (("poster", "poster"), ("keynote", "keynote"), ("plenary", "keynote"), ("invited", "talk"))
+
+
+@dataclass
+class Entry:
+    """One abstract as the book prints it, before records are made."""
+
+    title: str
+    pages: tuple[int, int]
+    authors: list[str] = field(default_factory=list)
+    presenter: str = ""
+    affiliations: list[str] = field(default_factory=list)
+    body: str = ""
+    references: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # labelled fields as printed
+    sections: list[str] = field(default_factory=list)  # the section headings above it
+    kind: str = ""
+    evidence: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+
+
+@dataclass
+class Segmentation:
+    entries: list[Entry]
+    skipped: list[str]  # pages or regions that became no entry, with the reason
+    body_style: tuple[float, bool]
+    title_style: tuple[float, bool] | None
+
+
+# --- the template ------------------------------------------------------------------------
+
+
+def is_prose(line: Line, body: tuple[float, bool]) -> bool:
+    return abs(line.size - body[0]) <= 0.6 and line.bold == body[1]
+
+
+def label_of(text: str) -> tuple[str, str] | None:
+    """('presenter', 'Jane Doe') for 'Presenter: Jane Doe'; None when the text is no labelled field."""
+    found = LABEL.match(text)
+    if not found:
+        return None
+    name = re.sub(r"\s+", " ", found.group(1).strip().lower()).replace("loca/on", "location")
+    name = re.sub(r"\s*/\s*", " / ", name) if "/" in name else name
+    key = LABEL_FIELDS.get(name) or LABEL_FIELDS.get(name.replace(" / ", "/"))
+    return (key, found.group(2).strip()) if key else None
+
+
+def _headingish(line: Line, body: tuple[float, bool]) -> bool:
+    letters = sum(c.isalpha() for c in line.text)
+    if letters < 3 or SEPARATOR.match(line.text) or label_of(line.text):
+        return False
+    return line.size >= body[0] - 0.1 and (line.size > body[0] + 0.6 or line.bold != body[1])
+
+
+def skipped_pages(doc: Document) -> dict[int, str]:
+    """Contents pages (dot leaders) and index pages (names with page lists): no entries there."""
+    by_page: dict[int, list[Line]] = {}
+    for line in doc.lines:
+        by_page.setdefault(line.page, []).append(line)
+    reasons = {}
+    for page, lines in by_page.items():
+        leaders = sum(bool(DOT_LEADER.search(line.text)) for line in lines)
+        index = sum(bool(INDEX_LINE.match(line.text)) for line in lines)
+        if leaders >= max(3, 0.25 * len(lines)):
+            reasons[page] = "contents (dot leaders and page numbers)"
+        elif index >= max(5, 0.5 * len(lines)):
+            reasons[page] = "index (names with page numbers)"
+    return reasons
+
+
+def learn_template(lines: list[Line]) -> tuple[tuple[float, bool], tuple[float, bool] | None, Counter]:
+    """The body style, the title style and how many blocks each heading style has."""
+    weight: Counter = Counter()
+    for line in lines:
+        weight[line.style] += len(line.text)
+    body = weight.most_common(1)[0][0] if weight else (0.0, False)
+    blocks: Counter = Counter()
+    previous = None
+    for line in lines:
+        style = line.style if _headingish(line, body) else None
+        if style is not None and style != previous:
+            blocks[style] += 1
+        previous = style
+    if not blocks:
+        return body, None, blocks
+    most = max(blocks.values())
+    frequent = [s for s, n in blocks.items() if n >= max(2, 0.6 * most)]
+    return body, max(frequent, key=lambda s: (s[0], s[1])), blocks
+
+
+# --- cutting -----------------------------------------------------------------------------
+
+
+def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]:
+    """(first line, title line) of each entry: a title block plus the short lines above it."""
+    starts = []
+    for i, line in enumerate(lines):
+        if not _is_title_line(lines, i, body, title_style):
+            continue
+        if i > 0 and lines[i - 1].style == line.style and _is_title_line(lines, i - 1, body, title_style):
+            continue  # the title's second line
+        first = i
+        floor = starts[-1][1] + 1 if starts else 0
+        while first - 1 >= floor and i - first < 6:
+            above = lines[first - 1]
+            if above.page != line.page or SEPARATOR.match(above.text):
+                break
+            words = len(above.text.split())
+            if is_prose(above, body) and (words > 8 or TERMINAL.search(above.text)) and not label_of(above.text):
+                break
+            first -= 1
+        starts.append((first, i))
+    return starts
+
+
+def _is_title_line(lines: list[Line], i: int, body, title_style) -> bool:
+    """A line in the title style, or a heading-like block right above a labelled presenter/author field."""
+    line = lines[i]
+    if not _headingish(line, body):
+        return False
+    if line.style == title_style:
+        return True
+    j = i
+    while j + 1 < len(lines) and lines[j + 1].style == line.style and _headingish(lines[j + 1], body):
+        j += 1
+    following = label_of(lines[j + 1].text) if j + 1 < len(lines) else None
+    return bool(following) and following[0] in ("presenter", "authors")
+
+
+def segment(doc: Document) -> Segmentation:
+    """Cuts a document into entries and reports what became no entry."""
+    skip = skipped_pages(doc)
+    lines = [line for line in doc.lines if line.page not in skip]
+    body, title_style, blocks = learn_template(lines)
+    skipped = [f"p. {page}: {reason}" for page, reason in sorted(skip.items())]
+    if title_style is None:
+        return Segmentation([], skipped + ["no repeated title style: no entries found"], body, None)
+    vocabulary = word_counts(doc.lines)
+    # Section headings: heading styles rarer than the title (per-entry styles, such as a
+    # presenter line printed above every title, repeat as often as the title does).
+    rare = {s for s, n in blocks.items() if s != title_style and n < 0.6 * blocks[title_style]}
+    starts = _entry_starts(lines, body, title_style)
+    entries, context = [], {}
+    if starts and starts[0][0] > 0:
+        pages = sorted({line.page for line in lines[: starts[0][0]]})
+        skipped.append(f"{_page_span(pages)}: front matter (before the first entry title)")
+    for k, (first, title_at) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
+        chunk = lines[first:end]
+        entry = parse_entry(chunk, title_at - first, body, title_style, rare, vocabulary, context)
+        entries.append(entry)
+    used = {p for e in entries for p in range(e.pages[0], e.pages[1] + 1)}
+    empty = sorted({line.page for line in doc.lines} - used - set(skip))
+    blank = sorted(set(range(1, doc.pages + 1)) - {line.page for line in doc.lines})
+    if empty:
+        skipped.append(f"{_page_span(empty)}: no entry on these pages")
+    if blank:
+        skipped.append(f"{_page_span(blank)}: blank (no text besides page furniture)")
+    return Segmentation(entries, skipped, body, title_style)
+
+
+def _page_span(pages: list[int]) -> str:
+    if not pages:
+        return "p. -"
+    if len(pages) == 1:
+        return f"p. {pages[0]}"
+    if pages == list(range(pages[0], pages[-1] + 1)):
+        return f"pp. {pages[0]}-{pages[-1]}"
+    return "pp. " + ", ".join(map(str, pages))
+
+
+# --- one entry ---------------------------------------------------------------------------
+
+
+def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -> Entry:
+    """Title, people, fields and body of one entry's lines (context: the section headings so far)."""
+    pre, rest = chunk[:title_at], chunk[title_at:]
+    n_title = 1
+    while n_title < len(rest) and rest[n_title].style == rest[0].style and _headingish(rest[n_title], body):
+        n_title += 1
+    title = join_lines([line.text for line in rest[:n_title]], vocabulary)
+    entry = Entry(title=title, pages=(chunk[0].page, chunk[-1].page))
+    entry.evidence.append(f"title in the book's title style ({title_style[0]:g} pt{' bold' if title_style[1] else ''})")
+    names = []
+    for line in pre:
+        if line.style in rare:
+            _enter_section(context, line)
+        elif (found := label_of(line.text)) is not None:
+            entry.fields.setdefault(found[0], found[1])
+        elif len(line.text.split()) <= 6 and not re.search(r"\d{2,}", re.sub(r"<[^>]*>", "", line.text)):
+            names.append(line.text)
+    entry.sections = [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
+    context["entries"] = context.get("entries", 0) + 1
+    _parse_after_title(entry, rest[n_title:], body, rare, vocabulary, context)
+    _choose_people(entry, names)
+    kind_text = " ".join([entry.fields.get("type", ""), *entry.sections]).lower()
+    entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
+    entry.confidence = _confidence(entry)
+    return entry
+
+
+def _enter_section(context: dict, line: Line) -> None:
+    """A section heading replaces earlier headings of its type size and smaller ones; headings
+    printed together (no entry between them, as 'Day 1' over 'Short talks') are all kept."""
+    generation = context.get("entries", 0)
+    for key in [k for k in context if isinstance(k, tuple)]:
+        if key[0] >= -line.size and key[1] < generation:
+            del context[key]
+    context[(-line.size, generation, len(context))] = line.text
+
+
+PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "dos", "den", "ten", "y"}
+
+
+def _is_author_line(text: str) -> bool:
+    """Names separated by commas/and, with affiliation markers (digits, *, †) and no sentence."""
+    parts = _split_people(text)
+    if not parts or len(text.split()) > 60 or AFFILIATION.search(text):
+        return False
+    namelike = [
+        p for p in parts if 1 <= len(p.split()) <= 5 and all(w[:1].isupper() or w in PARTICLES for w in p.split())
+    ]
+    return len(namelike) >= max(1, 0.7 * len(parts)) and (len(parts) > 1 or len(parts[0].split()) <= 4)
+
+
+def _split_people(text: str) -> list[str]:
+    """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
+    cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#]+(,[\d*†‡§¶#]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
+    parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
+    return [p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")]
+
+
+def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
+    """People, affiliations and labelled fields, then the body up to the next entry."""
+    i, body_lines, in_head = 0, [], True
+    while i < len(lines):
+        line = lines[i]
+        if SEPARATOR.match(line.text):
+            i += 1
+            continue
+        found = label_of(line.text)
+        if found is not None and (in_head or found[0] in ("keywords",)):
+            key, value = found
+            if key == "abstract":
+                in_head = False
+                if value:
+                    body_lines.append(Line(value, line.page, size=line.size, bold=line.bold))
+            else:
+                entry.fields[key] = (entry.fields.get(key, "") + " " + value).strip()
+        elif in_head and (EMAIL.search(line.text) or (not is_prose(line, body) and line.size < body[0])):
+            entry.affiliations.append(line.text)
+        elif in_head and not entry.affiliations and _is_author_line(line.text) and len(line.text) < 300:
+            entry.authors += _split_people(line.text)
+        elif in_head and entry.authors and (AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text)):
+            entry.affiliations.append(line.text)
+        elif line.style in rare and _headingish(line, body) and _only_headings_follow(lines[i:], body):
+            for heading in lines[i:]:
+                if not SEPARATOR.match(heading.text):
+                    _enter_section(context, heading)
+            break
+        else:
+            in_head = False
+            body_lines.append(line)
+        i += 1
+    prose, refs = _split_references([line.text for line in body_lines])
+    entry.body = join_lines(prose, vocabulary)
+    entry.references = refs
+    if "keywords" in entry.fields:
+        entry.keywords = [k.strip() for k in re.split(r"[;,]", entry.fields["keywords"]) if k.strip()]
+    entry.affiliations = [re.sub(r"^\d{1,2}\s*", "", a) for a in entry.affiliations if not EMAIL.fullmatch(a)]
+
+
+def _only_headings_follow(lines: list[Line], body) -> bool:
+    return all(_headingish(line, body) or SEPARATOR.match(line.text) for line in lines)
+
+
+def _split_references(texts: list[str]) -> tuple[list[str], list[str]]:
+    """Prose and the reference list (after a 'References' header, or trailing numbered items citing years)."""
+    for i, text in enumerate(texts):
+        if REF_HEADER.match(text):
+            return texts[:i], _items(texts[i + 1 :])
+    for i, text in enumerate(texts):
+        if REF_ITEM.match(text) and (i == 0 or TERMINAL.search(texts[i - 1])):
+            items = _items(texts[i:])
+            if items and all(YEAR.search(item) for item in items):
+                return texts[:i], items
+    return texts, []
+
+
+def _items(texts: list[str]) -> list[str]:
+    items: list[list[str]] = []
+    for text in texts:
+        if REF_ITEM.match(text) or not items:
+            items.append([text])
+        else:
+            items[-1].append(text)
+    return [join_lines(item) for item in items]
+
+
+def _choose_people(entry: Entry, names: list[str]) -> None:
+    """Presenter first: a labelled presenter, else a name printed above the title that is an author."""
+    labelled = entry.fields.get("presenter", "")
+    if labelled:
+        presenters = _split_people(labelled)
+        entry.presenter = presenters[0] if presenters else ""
+        entry.evidence.append("presenter from a labelled field")
+        entry.authors = presenters + [a for a in entry.authors if a not in presenters]
+    elif "authors" in entry.fields and not entry.authors:
+        entry.authors = _split_people(entry.fields["authors"])
+    if not entry.presenter and names:
+        words = set(names[-1].lower().replace(",", " ").split())
+        match = next((a for a in entry.authors if a.lower().split()[-1:] and a.lower().split()[-1] in words), None)
+        full = match and set(match.lower().split()) == words
+        entry.presenter = match if full else names[-1]
+        entry.evidence.append("presenter printed above the title" + (" (an author)" if match else ""))
+        if not full:
+            if match:
+                entry.authors.remove(match)
+            entry.authors.insert(0, names[-1])
+    if entry.presenter and entry.presenter in entry.authors:
+        entry.authors.remove(entry.presenter)
+        entry.authors.insert(0, entry.presenter)
+
+
+def _confidence(entry: Entry) -> float:
+    """How sure we are this is an abstract: a title, people and a body of some length."""
+    score = 0.4
+    score += 0.2 if entry.authors else 0.0
+    score += 0.3 if len(entry.body.split()) >= 40 else 0.1 if entry.body else 0.0
+    score += 0.1 if entry.affiliations or entry.fields else 0.0
+    return round(min(score, 1.0), 2)
