@@ -178,7 +178,7 @@ def book_to_records(book: Book, matches: list[Match]) -> IngestResult:
 
 def ingest_layout_book(path: Path, program: Path | None = None) -> IngestResult:
     """A PDF book read with its layout, cut by its template, and joined to its program."""
-    from abstract_search.ingest.assemble import build_records
+    from abstract_search.ingest.assemble import book_year, build_records
     from abstract_search.ingest.reader import read_pdf
     from abstract_search.ingest.segment import segment
 
@@ -191,7 +191,9 @@ def ingest_layout_book(path: Path, program: Path | None = None) -> IngestResult:
         from abstract_search.ingest.program import read_program
 
         parsed = read_program(program)
-    built = build_records(seg, parsed)
+    first = seg.entries[0].pages[0]
+    year = book_year([line.text for line in doc.lines if line.page <= first])
+    built = build_records(seg, parsed, year)
     kinds = Counter(r.kind for r in built.records)
     lines = [
         f"book: {doc.pages} pages, {len(seg.entries)} entries; body type {seg.body_style[0]:g} pt, "

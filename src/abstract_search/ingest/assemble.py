@@ -13,11 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from abstract_search.ingest.segment import Entry, Segmentation
+from abstract_search.ingest.segment import DAY_HEADING, Entry, Segmentation
 from abstract_search.records import Abstract
 
 DUPLICATE_MIN = 0.8  # word 4-gram Jaccard above which two printed bodies are the same abstract
-DAY_HEADING = re.compile(r"^(day\s+\d+|(mon|tues|wednes|thurs|fri|satur|sun)day\b.*)", re.I)
 PREFIX = {"talk": "T", "poster": "P", "keynote": "K", "paper": "A"}
 
 
@@ -62,7 +61,7 @@ def _pages(entry: Entry, bare: bool = False) -> str:
     return span if bare else (f"p. {span}" if first == last else f"pp. {span}")
 
 
-def _book_year(texts: list[str]) -> int | None:
+def book_year(texts: list[str]) -> int | None:
     years = Counter(int(y) for text in texts for y in re.findall(r"\b(?:19|20)\d\d\b", text))
     return years.most_common(1)[0][0] if years else None
 
@@ -99,10 +98,14 @@ def entry_times(entries: list[Entry], year: int | None) -> list[dict]:
     return out
 
 
-def build_records(seg: Segmentation, program=None) -> BookRecords:
-    """Records (with ids by kind and order) from a segmented book and an optional program."""
+def build_records(seg: Segmentation, program=None, year: int | None = None) -> BookRecords:
+    """Records (with ids by kind and order) from a segmented book and an optional program.
+
+    `year` completes dates printed without one ('10th September'); the book's cover has it.
+    """
     entries, skipped = drop_duplicates(seg.entries)
-    year = _book_year([e.fields.get("when", "") for e in entries] + [s for e in entries for s in e.sections])
+    skipped += [table for entry in entries for table in entry.tables]
+    year = year or book_year([e.fields.get("when", "") for e in entries] + [s for e in entries for s in e.sections])
     times = entry_times(entries, year)
     warnings, program_rows = [], []
     if program is not None:

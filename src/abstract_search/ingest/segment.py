@@ -60,6 +60,9 @@ TERMINAL = re.compile(r"[.!?]\)?[\"”']?$")
 REF_HEADER = re.compile(r"^(References?|Bibliography|Literature)\s*:?\s*$", re.I)
 REF_ITEM = re.compile(r"^(\[\d{1,3}\]|\d{1,3}[.)])\s+\S")
 YEAR = re.compile(r"\b(19|20)\d\d\b")
+COLUMN_WORDS = {"title", "presenter", "presenters", "speaker", "speakers", "author", "authors", "time", "date",
+                "day", "room", "location", "session", "no", "no.", "#", "affiliation", "abstract", "start", "end"}
+DAY_HEADING = re.compile(r"^(day\s+\d+|(mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I)
 KIND_WORDS = (("poster", "poster"), ("keynote", "keynote"), ("plenary", "keynote"), ("invited", "talk"))
 
 
@@ -80,6 +83,14 @@ class Entry:
     kind: str = ""
     evidence: list[str] = field(default_factory=list)
     confidence: float = 0.0
+    tables: list[str] = field(default_factory=list)  # tables printed inside it, set aside
+
+
+def is_table_header(text: str) -> bool:
+    """'Title  Presenter  Time  Location': a row of column names starts a table, not prose."""
+    words = [w.strip(".:").replace("loca/on", "location") for w in text.lower().split()]
+    named = sum(w in COLUMN_WORDS for w in words)
+    return named >= 3 and named >= 0.75 * len(words)
 
 
 @dataclass
@@ -246,13 +257,14 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
     entry.evidence.append(f"title in the book's title style ({title_style[0]:g} pt{' bold' if title_style[1] else ''})")
     names = []
     for line in pre:
-        if line.style in rare:
+        if line.style in rare and _is_section(line):
             _enter_section(context, line)
         elif (found := label_of(line.text)) is not None:
             entry.fields.setdefault(found[0], found[1])
         elif len(line.text.split()) <= 6 and not re.search(r"\d{2,}", re.sub(r"<[^>]*>", "", line.text)):
             names.append(line.text)
-    entry.sections = [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
+    entry.sections = [context["day"]] if "day" in context else []
+    entry.sections += [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
     context["entries"] = context.get("entries", 0) + 1
     _parse_after_title(entry, rest[n_title:], body, rare, vocabulary, context)
     _choose_people(entry, names)
@@ -263,13 +275,20 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
 
 
 def _enter_section(context: dict, line: Line) -> None:
-    """A section heading replaces earlier headings of its type size and smaller ones; headings
-    printed together (no entry between them, as 'Day 1' over 'Short talks') are all kept."""
-    generation = context.get("entries", 0)
-    for key in [k for k in context if isinstance(k, tuple)]:
-        if key[0] >= -line.size and key[1] < generation:
+    """A section heading replaces earlier headings of its type size and smaller ones, except
+    a heading printed right above it ('Day 1' over 'Short talks'): both are kept."""
+    if DAY_HEADING.match(line.text):  # a day outranks every heading, whatever its type size
+        for key in [k for k in context if isinstance(k, tuple)]:
             del context[key]
-    context[(-line.size, generation, len(context))] = line.text
+        context["day"], context["last"] = line.text, line
+        return
+    last = context.get("last")
+    together = last is not None and last.page == line.page and 0 <= line.top - last.bottom < 3 * line.size
+    for key in [k for k in context if isinstance(k, tuple)]:
+        if key[0] >= -line.size and not (together and context[key] == last.text):
+            del context[key]
+    context[(-line.size, len(context))] = line.text
+    context["last"] = line
 
 
 PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "dos", "den", "ten", "y"}
@@ -301,6 +320,12 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
         if SEPARATOR.match(line.text):
             i += 1
             continue
+        if is_table_header(line.text):
+            entry.tables.append(f"p. {line.page}: a table ({line.text}) of {len(lines) - i - 1} lines, not read as entries")
+            for heading in lines[i + 1 :]:
+                if line.style in rare and _is_section(heading):
+                    _enter_section(context, heading)
+            break
         found = label_of(line.text)
         if found is not None and (in_head or found[0] in ("keywords",)):
             key, value = found
@@ -316,7 +341,7 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
             entry.authors += _split_people(line.text)
         elif in_head and entry.authors and (AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text)):
             entry.affiliations.append(line.text)
-        elif line.style in rare and _headingish(line, body) and _only_headings_follow(lines[i:], body):
+        elif line.style in rare and _is_section(line) and _only_headings_follow(lines[i:], body):
             for heading in lines[i:]:
                 if not SEPARATOR.match(heading.text):
                     _enter_section(context, heading)
@@ -334,7 +359,13 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
 
 
 def _only_headings_follow(lines: list[Line], body) -> bool:
-    return all(_headingish(line, body) or SEPARATOR.match(line.text) for line in lines)
+    """The tail of an entry is the next section's headings: a few short heading lines."""
+    headings = [line for line in lines if not SEPARATOR.match(line.text)]
+    return len(headings) <= 4 and all(_headingish(line, body) and _is_section(line) for line in headings)
+
+
+def _is_section(line: Line) -> bool:
+    return len(line.text.split()) <= 12 and not TERMINAL.search(line.text)
 
 
 def _split_references(texts: list[str]) -> tuple[list[str], list[str]]:
