@@ -104,7 +104,6 @@ def build_records(seg: Segmentation, program=None, year: int | None = None) -> B
     `year` completes dates printed without one ('10th September'); the book's cover has it.
     """
     entries, skipped = drop_duplicates(seg.entries)
-    skipped += [table for entry in entries for table in entry.tables]
     year = year or book_year([e.fields.get("when", "") for e in entries] + [s for e in entries for s in e.sections])
     times = entry_times(entries, year)
     warnings, program_rows = [], []

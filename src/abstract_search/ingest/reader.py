@@ -38,6 +38,7 @@ class Line:
     size: float = 0.0
     bold: bool = False
     font: str = ""
+    cells: tuple[tuple[float, float, str], ...] = ()  # (x0, x1, text) pieces split at wide gaps
 
     @property
     def style(self) -> tuple[float, bool]:
@@ -118,54 +119,73 @@ class _FontCache:
 
 
 def _page_lines(textpage, number: int, height: float, fonts: _FontCache) -> list[Line]:
-    """Groups a page's characters into lines at PDFium's line breaks."""
+    """Groups a page's characters into lines (by geometry) and lines into cells (at wide gaps)."""
     raw = fonts.raw
-    count = raw.FPDFText_CountChars(textpage)
     rect = raw.FS_RECTF()
-    lines, chars, boxes, styles = [], [], [], []
-
-    def flush() -> None:
-        text = clean_text("".join(chars))
-        if text:
-            inked = [s for s, c in zip(styles, chars, strict=True) if not c.isspace()]
-            sizes = [s[2] for s in inked if s[2] > 0] or [0.0]
-            letters = [s for s, c in zip(styles, chars, strict=True) if c.isalpha()] or inked
-            font = Counter(s[0] for s in letters).most_common(1)[0][0] if letters else ""
-            lines.append(
-                Line(
-                    text=text,
-                    page=number,
-                    top=round(height - max(b[3] for b in boxes), 1),
-                    bottom=round(height - min(b[1] for b in boxes), 1),
-                    x0=round(min(b[0] for b in boxes), 1),
-                    x1=round(max(b[2] for b in boxes), 1),
-                    size=statistics.median(sizes),
-                    bold=sum(s[1] for s in letters) * 2 > len(letters),
-                    font=font,
-                )
-            )
-        chars.clear(), boxes.clear(), styles.clear()
-
+    lines: list[Line] = []
+    chars: list[tuple[str, tuple | None, tuple]] = []  # (char, box or None for a space, style)
     last = None  # the previous inked character's box
-    for i in range(count):
+    for i in range(raw.FPDFText_CountChars(textpage)):
         char = chr(raw.FPDFText_GetUnicode(textpage, i))
         if char in "\r\n" or (raw.FPDFText_IsGenerated(textpage, i) and char != " "):
             continue
         if char == "\x02":  # PDFium's mark for a hyphen at a line end
             char = "-"
+        style = fonts.style(raw.FPDFText_GetTextObject(textpage, i))
+        if char.isspace():
+            if chars:
+                chars.append((" ", None, style))
+            continue
         raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect))
         box = (rect.left, rect.bottom, rect.right, rect.top)
-        if not char.isspace():
-            if last is not None and _starts_new_line(last, box):
-                flush()
-            last = box
-            boxes.append(box)
-        elif not chars:
-            continue
-        chars.append(char)
-        styles.append(fonts.style(raw.FPDFText_GetTextObject(textpage, i)))
-    flush()
+        if last is not None and _starts_new_line(last, box):
+            lines += _make_line(chars, number, height)
+            chars = []
+        chars.append((char, box, style))
+        last = box
+    lines += _make_line(chars, number, height)
     return merge_pieces(lines)
+
+
+def _make_line(chars: list, number: int, height: float) -> list[Line]:
+    inked = [(c, b, s) for c, b, s in chars if b is not None]
+    if not inked:
+        return []
+    sizes = [s[2] for _, _, s in inked if s[2] > 0] or [0.0]
+    size = statistics.median(sizes)
+    cells, current, previous = [], [], None
+    for char, box, _ in chars:
+        if box is not None and previous is not None and box[0] - previous[2] > max(0.8 * size, 4.0):
+            cells.append(current)
+            current = []
+        if box is not None:
+            previous = box
+        current.append((char, box))
+    cells.append(current)
+    texts = []
+    for cell in cells:
+        text = clean_text("".join(c for c, _ in cell))
+        boxes = [b for _, b in cell if b is not None]
+        if text and boxes:
+            texts.append((round(min(b[0] for b in boxes), 1), round(max(b[2] for b in boxes), 1), text))
+    if not texts:
+        return []
+    letters = [s for c, _, s in inked if c.isalpha()] or [s for _, _, s in inked]
+    boxes = [b for _, b, _ in inked]
+    return [
+        Line(
+            text=" ".join(t for _, _, t in texts),
+            page=number,
+            top=round(height - max(b[3] for b in boxes), 1),
+            bottom=round(height - min(b[1] for b in boxes), 1),
+            x0=round(min(b[0] for b in boxes), 1),
+            x1=round(max(b[2] for b in boxes), 1),
+            size=size,
+            bold=sum(s[1] for s in letters) * 2 > len(letters),
+            font=Counter(s[0] for s in letters).most_common(1)[0][0],
+            cells=tuple(texts),
+        )
+    ]
 
 
 def _starts_new_line(last: tuple, box: tuple) -> bool:
@@ -176,9 +196,9 @@ def _starts_new_line(last: tuple, box: tuple) -> bool:
     """
     height = max(last[3] - last[1], box[3] - box[1], 1.0)
     centre_shift = abs((last[1] + last[3]) / 2 - (box[1] + box[3]) / 2)
-    if centre_shift > 1.2 * height:
+    if centre_shift > 0.75 * height:  # a superscript rises about 0.35 em; the next line is 1 em or more away
         return True
-    return centre_shift > 0.6 * height and box[0] < last[2] - 1
+    return centre_shift > 0.5 * height and box[0] < last[2] - 1
 
 
 def merge_pieces(lines: list[Line]) -> list[Line]:
@@ -205,6 +225,7 @@ def merge_pieces(lines: list[Line]) -> list[Line]:
                 size=longer.size,
                 bold=longer.bold,
                 font=longer.font,
+                cells=prev.cells + line.cells,
             )
         else:
             merged.append(line)

@@ -83,7 +83,7 @@ class Entry:
     kind: str = ""
     evidence: list[str] = field(default_factory=list)
     confidence: float = 0.0
-    tables: list[str] = field(default_factory=list)  # tables printed inside it, set aside
+    tables: list[list[Entry]] = field(default_factory=list)  # title-only entries from tables printed in it
 
 
 def is_table_header(text: str) -> bool:
@@ -223,6 +223,8 @@ def segment(doc: Document) -> Segmentation:
         chunk = lines[first:end]
         entry = parse_entry(chunk, title_at - first, body, title_style, rare, vocabulary, context)
         entries.append(entry)
+        for table in entry.tables:
+            entries += table
     used = {p for e in entries for p in range(e.pages[0], e.pages[1] + 1)}
     empty = sorted({line.page for line in doc.lines} - used - set(skip))
     blank = sorted(set(range(1, doc.pages + 1)) - {line.page for line in doc.lines})
@@ -314,17 +316,20 @@ def _split_people(text: str) -> list[str]:
 
 def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
     """People, affiliations and labelled fields, then the body up to the next entry."""
-    i, body_lines, in_head = 0, [], True
+    i, body_lines, in_head, pending = 0, [], True, []
     while i < len(lines):
         line = lines[i]
         if SEPARATOR.match(line.text):
             i += 1
             continue
         if is_table_header(line.text):
-            entry.tables.append(f"p. {line.page}: a table ({line.text}) of {len(lines) - i - 1} lines, not read as entries")
-            for heading in lines[i + 1 :]:
-                if line.style in rare and _is_section(heading):
-                    _enter_section(context, heading)
+            while body_lines and body_lines[-1].style in rare and _is_section(body_lines[-1]):
+                heading = body_lines.pop()
+                if not any(h is heading for h in pending):
+                    pending.insert(0, heading)
+            for heading in pending:
+                _enter_section(context, heading)
+            entry.tables.append(_table_entries(line, lines[i + 1 :], context))
             break
         found = label_of(line.text)
         if found is not None and (in_head or found[0] in ("keywords",)):
@@ -356,6 +361,29 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
     if "keywords" in entry.fields:
         entry.keywords = [k.strip() for k in re.split(r"[;,]", entry.fields["keywords"]) if k.strip()]
     entry.affiliations = [re.sub(r"^\d{1,2}\s*", "", a) for a in entry.affiliations if not EMAIL.fullmatch(a)]
+
+
+def _table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry]:
+    """Title-only entries from the rows of a table printed in the book (a poster-flash list)."""
+    from abstract_search.ingest.book_tables import read_rows
+
+    sections = ([context["day"]] if "day" in context else []) + [
+        context[k] for k in sorted(k for k in context if isinstance(k, tuple))
+    ]
+    entries = []
+    for n, row in enumerate(read_rows(header, lines), start=1):
+        if not row.get("title"):
+            continue
+        people = _split_people(row.get("presenter", "") or row.get("authors", ""))
+        entry = Entry(title=row["title"], pages=(header.page, header.page), authors=people,
+                      presenter=people[0] if people else "", sections=list(sections))
+        entry.fields = {k: v for k, v in row.items() if k in ("when", "room", "session", "date")}
+        entry.evidence.append(f"row {row.get('number', n)} of the table on p. {header.page} ({header.text})")
+        kind_text = " ".join(sections).lower()
+        entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
+        entry.confidence = 0.6
+        entries.append(entry)
+    return entries
 
 
 def _only_headings_follow(lines: list[Line], body) -> bool:
