@@ -34,15 +34,17 @@ def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
 
 
 def drop_duplicates(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
-    """Keeps the first print of an abstract printed more than once; reports the others."""
+    """Keeps the first print of an abstract printed more than once (same title, same body); reports the others."""
     kept, seen, skipped = [], [], []
     for entry in entries:
-        shingles = _shingles(f"{entry.title} {entry.body}")
+        shingles = _shingles(entry.body)
+        title = _shingles(entry.title, 1)
         twin = next(
             (
                 other
-                for other, other_shingles in seen
-                if shingles and len(shingles & other_shingles) / len(shingles | other_shingles) >= DUPLICATE_MIN
+                for other, other_title, other_shingles in seen
+                if _jaccard(title, other_title) >= DUPLICATE_MIN
+                and (_jaccard(shingles, other_shingles) >= DUPLICATE_MIN or not (shingles or other_shingles))
             ),
             None,
         )
@@ -51,8 +53,12 @@ def drop_duplicates(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
             skipped.append(f"{_pages(entry)}: duplicate of {_pages(twin, bare=True)} ({entry.title[:60]!r})")
             continue
         kept.append(entry)
-        seen.append((entry, shingles))
+        seen.append((entry, title, shingles))
     return kept, skipped
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _pages(entry: Entry, bare: bool = False) -> str:

@@ -20,6 +20,9 @@ from abstract_search.records import CorpusError
 
 MAX_PAGES = 3000  # a book longer than this is refused rather than read for minutes
 MAX_CHARS = 20_000_000  # about 10,000 dense pages of text
+MAX_OBJECTS = 200_000  # drawing and text objects on one page; a dense text page has a few thousand
+MEMORY_BUDGET = 3 * 2**30  # bytes a PDF may take to read, beyond what the process already maps
+TIME_BUDGET = 600.0  # seconds; a 126-page book reads in a few
 BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|(?<![a-z])cmbx|cmb\d|\bbx\b", re.I)
 FURNITURE_MARGIN = 0.14  # fraction of the page height at the top and bottom where furniture lives
 PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—]?\s*[ivxlc\d]{1,4}\s*[-–—]?(\s*(/|of)\s*\d+)?$", re.I)
@@ -232,15 +235,76 @@ def merge_pieces(lines: list[Line]) -> list[Line]:
     return merged
 
 
-def read_pdf(path: str | Path) -> Document:
-    """All lines of a PDF in reading order, with the furniture removed and reported."""
-    path = Path(path)
+def read_pdf(path: str | Path, *, memory: int = MEMORY_BUDGET, seconds: float = TIME_BUDGET) -> Document:
+    """All lines of a PDF in reading order, with the furniture removed and reported.
+
+    A PDF is untrusted input (a decompression bomb, millions of objects), so it is read in a
+    child process with a memory and a time limit; the parent only gets lines or one message.
+    """
+    return run_guarded(_read_pdf, (Path(path),), memory=memory, seconds=seconds, what=str(path))
+
+
+def run_guarded(function, args: tuple, *, memory: int, seconds: float, what: str):
+    """Runs `function(*args)` in a forked child under an address-space limit and a deadline."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(sender, function, args, memory), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            child.kill()
+            raise CorpusError(f"{what}: reading took longer than {seconds:g} s; not read")
+        try:
+            status, value = receiver.recv()
+        except EOFError:
+            child.join()
+            raise CorpusError(
+                f"{what}: reading needed more than {memory / 2**30:.1f} GiB of memory or crashed "
+                f"(exit code {child.exitcode}); not read"
+            ) from None
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+    if status == "error":
+        raise CorpusError(value)
+    return value
+
+
+def _child_main(sender, function, args, memory: int) -> None:
+    import faulthandler
+    import resource
+
+    faulthandler.disable()  # a child stopped by its memory limit is reported by the parent, not dumped
+
+    try:
+        with open("/proc/self/statm") as handle:
+            mapped = int(handle.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
+    except (OSError, ValueError):
+        pass  # no /proc or no limit on this system: read unguarded
+    try:
+        sender.send(("ok", function(*args)))
+    except CorpusError as err:
+        sender.send(("error", str(err)))
+    except MemoryError:
+        sender.send(("error", f"{args[0]}: reading needed more than {memory / 2**30:.1f} GiB of memory; not read"))
+    finally:
+        sender.close()
+
+
+def _read_pdf(path: Path) -> Document:
     doc = _open_pdf(path)
     fonts, lines, total, width = _FontCache(), [], 0, 0.0
     heights = {}
     try:
         for index in range(len(doc)):
             page = doc[index]
+            objects = fonts.raw.FPDFPage_CountObjects(page.raw)
+            if objects > MAX_OBJECTS:
+                raise CorpusError(f"{path}: page {index + 1} holds {objects:,} objects; not an abstract book page")
             width, heights[index + 1] = max(width, page.get_width()), page.get_height()
             textpage = page.get_textpage()
             fonts.cache.clear()  # object handles are only unique within a page
@@ -262,23 +326,61 @@ def read_pdf(path: str | Path) -> Document:
 
 def order_columns(lines: list[Line], width: float) -> list[Line]:
     """Two-column pages read left column then right, band by band between full-width lines."""
-    mid = width / 2
-    left = [line for line in lines if line.x1 <= mid + 2]
-    right = [line for line in lines if line.x0 >= mid - 2]
-    if min(len(left), len(right)) < 5 or min(len(left), len(right)) < 0.25 * len(lines):
+    gutter = find_gutter(lines, width)
+    if gutter is None:
         return lines
+    lines = [part for line in lines for part in _split_line(line, gutter)]
     ordered, band = [], []
     for line in sorted(lines, key=lambda item: item.top):
-        if line.x0 < mid - 2 < mid + 2 < line.x1:  # spans the gutter: closes a band
-            ordered += _band_order(band, mid) + [line]
+        if line.x0 < gutter < line.x1:  # spans the gutter: closes a band
+            ordered += _band_order(band, gutter) + [line]
             band = []
         else:
             band.append(line)
-    return ordered + _band_order(band, mid)
+    return ordered + _band_order(band, gutter)
 
 
-def _band_order(band: list[Line], mid: float) -> list[Line]:
-    return sorted(band, key=lambda line: (line.x0 >= mid - 2, line.top))
+def find_gutter(lines: list[Line], width: float) -> float | None:
+    """The x of a column gutter: no printed piece crosses it, and many lines have text on both sides."""
+    pieces = [cell for line in lines for cell in (line.cells or ((line.x0, line.x1, line.text),))]
+    best, best_count = None, 0
+    for step in range(36, 65):
+        x = width * step / 100
+        if any(c[0] < x < c[1] for c in pieces):
+            continue
+        left = sum(1 for line in lines if line.x1 <= x)
+        right = sum(1 for line in lines if line.x0 >= x)
+        both = sum(1 for line in lines if line.x0 < x < line.x1)
+        count = min(left + both, right + both)
+        if count > best_count:
+            best, best_count = x, count
+    return best if best_count >= max(5, 0.25 * len(lines)) else None
+
+
+def _split_line(line: Line, gutter: float) -> list[Line]:
+    if not (line.x0 < gutter < line.x1) or not line.cells:
+        return [line]
+    parts = [[c for c in line.cells if c[1] <= gutter], [c for c in line.cells if c[0] >= gutter]]
+    return [
+        Line(
+            text=" ".join(c[2] for c in cells),
+            page=line.page,
+            top=line.top,
+            bottom=line.bottom,
+            x0=cells[0][0],
+            x1=cells[-1][1],
+            size=line.size,
+            bold=line.bold,
+            font=line.font,
+            cells=tuple(cells),
+        )
+        for cells in parts
+        if cells
+    ]
+
+
+def _band_order(band: list[Line], gutter: float) -> list[Line]:
+    return sorted(band, key=lambda line: (line.x0 >= gutter, line.top))
 
 
 def drop_furniture(lines: list[Line], heights: dict[int, float]) -> tuple[list[Line], list[str]]:
