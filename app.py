@@ -352,54 +352,162 @@ def page_planner(engine) -> None:
         column.download_button(label, data, f"plan{suffix}", mime, key=f"dl_{suffix[1:]}")
 
 
+BOOK_TYPES = (".pdf", ".txt")
+TABLE_TYPES = (".csv", ".tsv", ".jsonl")
+PROGRAM_TYPES = ["pdf", "docx", "html", "htm", "xlsx", "csv"]
+
+
 def page_corpus(corpus: str) -> None:
     st.title("Corpora")
     engine = get_engine(corpus)
     counts = service.corpus_counts(engine.records)
     st.markdown(f"Serving **{md(corpus)}**: " + ", ".join(f"{n} {md(k)}s" for k, n in counts.items()))
     st.subheader("Bring your own")
-    st.markdown("Upload a CSV or JSONL table of abstracts, or an abstract book as text or PDF.")
-    upload = st.file_uploader("File", type=["csv", "tsv", "jsonl", "txt", "pdf"], key="upload")
+    st.markdown(
+        "Upload a CSV or JSONL table of abstracts, or an abstract book as text or PDF. "
+        "A book is read first, so you can fix what the parser got wrong before building."
+    )
+    upload = st.file_uploader("File", type=[s[1:] for s in TABLE_TYPES + BOOK_TYPES], key="upload")
     if upload is None:
         return
     name = st.text_input("Name for this corpus", value=service.corpus_name_for(upload.name), key="new_name")
-    columns = {}
+    if Path(upload.name).suffix.lower() in TABLE_TYPES:
+        upload_table(upload, name)
+    else:
+        review_book(upload, name)
+
+
+def upload_table(upload, name: str) -> None:
+    """A table: map its columns, then build."""
     suffix = Path(upload.name).suffix.lower()
-    data = upload.getvalue()
-    if suffix in (".csv", ".tsv", ".jsonl"):
-        try:
-            header = service.table_columns(data, suffix)
-        except service.UserError as err:
-            st.error(str(err))
-            return
-        guesses = service.guess_columns(header)
-        st.caption("Map the columns")
-        cols = st.columns(4)
-        for i, field in enumerate(("title", "abstract", "speakers", "id")):
-            choices = ["(none)", *header]
-            guess = guesses.get(field)
-            chosen = cols[i].selectbox(
-                field, choices, index=choices.index(guess) if guess in choices else 0, key=f"col_{field}"
-            )
-            columns[field] = None if chosen == "(none)" else chosen
+    try:
+        header = service.table_columns(upload.getvalue(), suffix)
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    guesses = service.guess_columns(header)
+    st.caption("Map the columns")
+    columns = {}
+    for column, field in zip(st.columns(4), ("title", "abstract", "speakers", "id"), strict=True):
+        choices = ["(none)", *header]
+        guess = guesses.get(field)
+        chosen = column.selectbox(
+            field, choices, index=choices.index(guess) if guess in choices else 0, key=f"col_{field}"
+        )
+        columns[field] = None if chosen == "(none)" else chosen
     if not st.button("Build", type="primary", key="build"):
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / upload.name
-        path.write_bytes(data)
+        path.write_bytes(upload.getvalue())
         progress = st.progress(0.0, text="Reading the file…")
         try:
             report = service.add_corpus(path, name, columns, progress=lambda f, text: progress.progress(f, text=text))
         except service.UserError as err:
             st.error(str(err))
             return
-    progress.progress(1.0, text="Done")
-    st.success(f"Built **{md(report.name)}**: {report.summary}")
+    show_built(report)
     for warning in report.warnings:
         st.warning(warning)
     if report.skipped:
         with st.expander(f"{len(report.skipped)} skipped row(s)"):
             st.code("\n".join(report.skipped), language=None)
+
+
+def review_book(upload, name: str) -> None:
+    """A book: read it (with an optional program), review the records in a table, then build."""
+    program = st.file_uploader("Program (optional)", type=PROGRAM_TYPES, key="program")
+    wanted = (upload.file_id, program.file_id if program else None, name)
+    if st.button("Read", type="primary", key="read"):
+        st.session_state.pop("review_editor", None)  # edits of an earlier read do not carry over
+        with st.spinner("Reading the book…"):
+            try:
+                st.session_state["review"] = (wanted, read_book(upload, program, name))
+            except service.UserError as err:
+                st.session_state.pop("review", None)
+                st.error(str(err))
+                return
+    stored = st.session_state.get("review")
+    if stored is None or stored[0] != wanted:
+        st.caption("Read the book to review its records.")
+        return
+    upload_review = stored[1]
+    show_read_report(upload_review)
+    st.caption("Fix a title, a speaker or a kind; untick **keep** to leave a record out. Then build.")
+    rows = st.data_editor(
+        upload_review.review_rows(),
+        key="review_editor",
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
+        column_config=review_columns(),
+    )
+    if not st.button("Build", type="primary", key="build"):
+        return
+    progress = st.progress(0.0, text="Applying your corrections…")
+    try:
+        records, corrections = service.apply_review(upload_review, rows)
+        report = service.save_corpus(
+            name,
+            records,
+            corrections,
+            upload_review.book_sha256,
+            progress=lambda f, text: progress.progress(f, text=text),
+        )
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    show_built(report)
+    st.info(f"{report.corrections} correction(s) saved; they are re-applied when this book is read again.")
+
+
+def read_book(upload, program, name: str):
+    """The parsed book (and program) via the service, from temporary copies of the uploads."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        program_path = None
+        if program is not None:
+            program_path = Path(tmp) / "program" / Path(program.name).name
+            program_path.parent.mkdir()
+            program_path.write_bytes(program.getvalue())
+        return service.read_upload(path, program_path, None, name=name)
+
+
+def review_columns() -> dict:
+    return {
+        "keep": st.column_config.CheckboxColumn("keep", help="Untick to leave the record out"),
+        "id": st.column_config.TextColumn("id", disabled=True),
+        "kind": st.column_config.SelectboxColumn("kind", options=list(service.KINDS), required=True),
+        "title": st.column_config.TextColumn("title", width="large", required=True),
+        "speakers": st.column_config.TextColumn("speakers", help="Names separated by ';'"),
+        "session": st.column_config.TextColumn("session"),
+        "date": st.column_config.TextColumn("date", help="YYYY-MM-DD"),
+        "start": st.column_config.TextColumn("start", help="HH:MM"),
+        "pages": st.column_config.TextColumn("pages", disabled=True),
+    }
+
+
+def show_read_report(upload_review) -> None:
+    result = upload_review.result
+    applied = len(upload_review.corrections)
+    st.markdown(
+        f"Read **{len(result.records)}** records"
+        + (f"; **{applied}** saved correction(s) re-applied" if applied else "")
+    )
+    for note in upload_review.notes:
+        st.warning(note)
+    if result.warnings or result.skipped:
+        with st.expander(f"Parser report: {len(result.warnings)} warning(s), {len(result.skipped)} skipped"):
+            st.code("\n".join([*result.warnings, *(f"skipped: {s}" for s in result.skipped)]), language=None)
+
+
+def show_built(report) -> None:
+    """Says what was built and makes sure no page serves the previous version of that corpus."""
+    get_engine.clear(report.name)
+    for cached in (get_topics, get_related, get_hits):
+        cached.clear()
+    st.success(f"Built **{md(report.name)}**: {report.summary}")
     set_params(corpus=report.name)
     st.caption("Switch to it in the sidebar.")
 

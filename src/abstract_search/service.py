@@ -8,6 +8,8 @@ the corpus hash they came from, so a rebuilt corpus never shows stale topics.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -17,12 +19,25 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from abstract_search.records import DATA_DIR, DEFAULT_CORPUS, Abstract, CorpusError, write_records
+from abstract_search.ingest.review import (
+    Correction,
+    apply_corrections,
+    diff_corrections,
+    load_corrections,
+    match_corrections,
+    review_rows,
+    save_corrections,
+)
+from abstract_search.records import DATA_DIR, DEFAULT_CORPUS, KINDS, Abstract, CorpusError, write_records
+
+if TYPE_CHECKING:
+    from abstract_search.ingest import IngestResult
 
 UserError = CorpusError  # every error meant for a person derives from it
 
-__all__ = ["DEFAULT_CORPUS", "UserError"]
+__all__ = ["DEFAULT_CORPUS", "KINDS", "UserError"]
 
 
 def available_corpora() -> list[str]:
@@ -143,6 +158,31 @@ class AddReport:
     summary: str
     warnings: tuple[str, ...]
     skipped: tuple[str, ...]
+    corrections: int = 0  # review corrections saved with the corpus
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file read for review: the parser's records and report, and the saved corrections that apply.
+
+    `result.records` are the records as the parser read them, before any correction: the review
+    table's edits are compared to them, so the corrections saved always start from the parser.
+    """
+
+    name: str
+    result: IngestResult
+    book_sha256: str
+    corrections: tuple[Correction, ...] = ()  # saved corrections that still name a record
+    notes: tuple[str, ...] = ()  # saved corrections not applied, and why
+
+    @property
+    def records(self) -> list[Abstract]:
+        """The parsed records with the saved corrections applied."""
+        return apply_corrections(self.result.records, self.corrections)[0]
+
+    def review_rows(self) -> list[dict]:
+        """One row per parsed record for the review table, saved corrections applied."""
+        return review_rows(self.result.records, self.corrections)
 
 
 def corpus_name_for(filename: str) -> str:
@@ -193,29 +233,111 @@ def guess_columns(header: Sequence[str]) -> dict[str, str]:
     return guesses
 
 
+def corrections_path(name: str) -> Path:
+    """Where the review corrections of a corpus live: data/NAME.corrections.json."""
+    return DATA_DIR / f"{name}.corrections.json"
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes: corrections are re-applied only to the book they were made on."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checked_name(name: str) -> str:
+    name = corpus_name_for(name)
+    if name == DEFAULT_CORPUS:
+        raise UserError(f"{DEFAULT_CORPUS!r} is the bundled corpus; choose another name")
+    return name
+
+
+def _saved_corrections(name: str, sha256: str, records: Sequence[Abstract]) -> tuple[list[Correction], list[str]]:
+    """The saved corrections of corpus `name` that apply to this book, and notes on those that do not."""
+    path = corrections_path(name)
+    if not path.is_file():
+        return [], []
+    saved_sha256, saved = load_corrections(path)
+    if saved_sha256 != sha256:
+        return [], [f"{path.name} holds {len(saved)} correction(s) made for another file; not applied"]
+    matched, notes = match_corrections(records, saved)
+    return list(matched.values()), notes
+
+
+def read_upload(
+    path: Path, program: Path | None = None, columns: dict | None = None, *, name: str | None = None
+) -> Upload:
+    """Reads a file for review and finds the corrections saved for this very file under `name`.
+
+    `name` (default: from the file name) is the corpus it will be saved as. Errors are
+    UserErrors: CorpusError is one, so the reader's messages reach the person unchanged.
+    """
+    from abstract_search.ingest import ingest_file
+
+    result = ingest_file(path, program=program, columns=columns or {})
+    name = corpus_name_for(name or path.name)
+    sha256 = file_sha256(path)
+    corrections, notes = _saved_corrections(name, sha256, result.records)
+    return Upload(name, result, sha256, tuple(corrections), tuple(notes))
+
+
+def apply_review(upload: Upload, edited_rows: Sequence[dict]) -> tuple[list[Abstract], list[Correction]]:
+    """The records and corrections the edited review table stands for (a UserError for a bad cell)."""
+    corrections = diff_corrections(upload.result.records, edited_rows)
+    records, _ = apply_corrections(upload.result.records, corrections)
+    return records, corrections
+
+
+def save_corpus(
+    name: str,
+    records: Sequence[Abstract],
+    corrections: Sequence[Correction] = (),
+    book_sha256: str = "",
+    progress: Callable[[float, str], None] | None = None,
+) -> AddReport:
+    """Writes data/NAME.jsonl and its corrections file, then builds the index.
+
+    No corrections, no file: a stale file from an earlier book of that name is removed.
+    """
+    say = progress or (lambda fraction, text: None)
+    name = _checked_name(name)
+    if not records:
+        raise UserError("no record is kept; keep at least one")
+    write_records(records, DATA_DIR / f"{name}.jsonl")
+    if corrections and book_sha256:
+        save_corrections(corrections_path(name), corrections, book_sha256)
+    else:
+        corrections_path(name).unlink(missing_ok=True)
+    say(0.4, f"Saved {len(records)} records; embedding them…")
+    open_engine(name)
+    say(1.0, "Index built")
+    counts = ", ".join(f"{n} {k}s" for k, n in corpus_counts(records).items())
+    return AddReport(name, counts, (), (), len(corrections) if book_sha256 else 0)
+
+
 def add_corpus(
     path: Path,
     name: str,
     columns: dict | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> AddReport:
-    """Ingests a file as data/NAME.jsonl and builds its index; the default corpus is never replaced."""
-    from abstract_search.ingest import ingest_file
+    """Ingests a file as data/NAME.jsonl and builds its index, without a review.
 
+    Corrections saved for this very file are re-applied; the default corpus is never replaced.
+    """
     say = progress or (lambda fraction, text: None)
-    name = corpus_name_for(name)
-    if name == DEFAULT_CORPUS:
-        raise UserError(f"{DEFAULT_CORPUS!r} is the bundled corpus; choose another name")
+    name = _checked_name(name)
     say(0.1, "Reading and checking the file…")
-    result = ingest_file(path, columns=columns or {})
-    say(0.4, f"Read {len(result.records)} records; embedding them…")
-    target = DATA_DIR / f"{name}.jsonl"
-    write_records(result.records, target)
-    open_engine(name)
-    say(1.0, "Index built")
-    counts = ", ".join(f"{n} {k}s" for k, n in corpus_counts(result.records).items())
-    summary = f"{counts}; {len(result.skipped)} row(s) skipped"
-    return AddReport(name, summary, tuple(result.warnings), tuple(result.skipped))
+    upload = read_upload(path, None, columns, name=name)
+    report = save_corpus(name, upload.records, upload.corrections, upload.book_sha256, progress)
+    return dataclasses.replace(
+        report,
+        summary=f"{report.summary}; {len(upload.result.skipped)} row(s) skipped",
+        warnings=(*upload.result.warnings, *upload.notes),
+        skipped=tuple(upload.result.skipped),
+    )
 
 
 # --- planning ------------------------------------------------------------------------------
