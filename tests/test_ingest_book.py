@@ -137,38 +137,8 @@ def test_book_without_program_is_refused(tmp_path):
         ingest_file(path)
 
 
-def test_broken_pdf_is_refused(tmp_path):
+def test_broken_pdf_is_refused(tmp_path):  # more bad PDFs in test_ingest_pdf.py
     path = tmp_path / "book.pdf"
     path.write_bytes(b"%PDF-1.4 not really a pdf")
     with pytest.raises(CorpusError, match=r"book\.pdf: cannot read this PDF"):
         ingest_file(path)
-
-
-@pytest.fixture(scope="module")
-def book_pdf(tmp_path_factory, book_text):
-    """The book as a PDF (made here with fpdf2's core font, so characters outside Latin-1 become '?')."""
-    fpdf = pytest.importorskip("fpdf")
-    pdf = fpdf.FPDF(format="A4")
-    pdf.set_auto_page_break(True, margin=10)
-    pdf.set_font("helvetica", size=8)
-    pdf.add_page()
-    for line in book_text.split("\n"):
-        pdf.cell(0, 4, line.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
-    path = tmp_path_factory.mktemp("pdf") / "book.pdf"
-    pdf.output(str(path))
-    return path
-
-
-@pytest.mark.slow
-def test_pdf_book_ingests_through_pypdf(book_pdf, real_embedder):
-    result = ingest_file(book_pdf, embedder=real_embedder)
-    by_id = {r.id: r for r in result.records}
-    assert sum(r.kind == "talk" for r in result.records) == 27 and sum(r.kind == "poster" for r in result.records) == 10
-    # pypdf drops blank lines, so a reference list printed before an abstract can swallow it;
-    # then the text lands in the references with a warning, never lost and never on another talk.
-    placed = [talk for talk, phrase in PHRASES.items() if phrase in by_id[talk].abstract]
-    assert len(placed) >= 26
-    for talk, phrase in PHRASES.items():
-        assert phrase in by_id[talk].abstract or any(phrase in ref for ref in by_id[talk].references), talk
-    unplaced = set(PHRASES) - set(placed)
-    assert all(any(t in w for w in result.warnings) for t in unplaced)

@@ -186,14 +186,19 @@ def ingest_layout_book(path: Path, program: Path | None = None) -> IngestResult:
     seg = segment(doc)
     if not seg.entries:
         raise CorpusError(f"{path}: nothing here looks like abstracts ({'; '.join(seg.skipped[-1:])})")
-    parsed = None
+    first = seg.entries[0].pages[0]
+    year = book_year([line.text for line in doc.lines if line.page <= first])
     if program is not None:
         from abstract_search.ingest.program import read_program
 
-        parsed = read_program(program)
-    first = seg.entries[0].pages[0]
-    year = book_year([line.text for line in doc.lines if line.page <= first])
-    built = build_records(seg, parsed, year)
+        built = build_records(seg, read_program(program), year)
+    else:
+        built = build_records(seg, None, year)
+        inside = program_inside(doc, seg)
+        if inside is not None:
+            with_program = build_records(seg, inside, year, confirmed=False)
+            if with_program.attached >= 0.5 * len(seg.entries):
+                built = with_program
     kinds = Counter(r.kind for r in built.records)
     lines = [
         f"book: {doc.pages} pages, {len(seg.entries)} entries; body type {seg.body_style[0]:g} pt, "
@@ -203,6 +208,21 @@ def ingest_layout_book(path: Path, program: Path | None = None) -> IngestResult:
         *[f"not an entry: {s}" for s in built.skipped],
     ]
     return IngestResult("", built.records, lines, built.warnings, [], built.skipped, built.entries)
+
+
+def program_inside(doc, seg):
+    """The program printed on the book's own pages that hold no entry (front matter, a timetable)."""
+    from abstract_search.ingest.program import parse_program_lines
+
+    used = {p for e in seg.entries for p in range(e.pages[0], e.pages[1] + 1)}
+    texts = [line.text for line in doc.lines if line.page not in used]
+    if not texts:
+        return None
+    try:
+        found = parse_program_lines(texts, Path(doc.source).name)
+    except CorpusError:
+        return None
+    return found if found.items else None
 
 
 def ingest_book(text: str, embedder=None) -> IngestResult:

@@ -26,6 +26,7 @@ class BookRecords:
     entries: list[dict] = field(default_factory=list)  # per record: id, pages, confidence, evidence
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    attached: int = 0  # entries the program gave a slot to
 
 
 def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
@@ -104,19 +105,21 @@ def entry_times(entries: list[Entry], year: int | None) -> list[dict]:
     return out
 
 
-def build_records(seg: Segmentation, program=None, year: int | None = None) -> BookRecords:
+def build_records(seg: Segmentation, program=None, year: int | None = None, confirmed: bool = True) -> BookRecords:
     """Records (with ids by kind and order) from a segmented book and an optional program.
 
     `year` completes dates printed without one ('10th September'); the book's cover has it.
+    A program the user gave is `confirmed`: its items with no abstract become title-only
+    records. One found on the book's own pages only lends slots to the entries it matches.
     """
     entries, skipped = drop_duplicates(seg.entries)
     year = year or book_year([e.fields.get("when", "") for e in entries] + [s for e in entries for s in e.sections])
     times = entry_times(entries, year)
-    warnings, program_rows = [], []
+    warnings, program_rows, extra = [], [], []
     if program is not None:
         times, extra, warnings, program_rows = attach_program(entries, times, program)
-    else:
-        extra = []
+        if not confirmed:
+            extra = []
     counters: Counter = Counter()
     records, report = [], []
     for entry, when in zip(entries, times, strict=True):
@@ -157,14 +160,16 @@ def build_records(seg: Segmentation, program=None, year: int | None = None) -> B
         records.append(record)
         report.append({"id": record.id, "pages": "", "confidence": 0.5, "evidence": [f"program only: {item.where}"]})
         warnings.append(f"{record.id}: in the program but not in the book ({item.title[:60]!r}); title-only record")
-    return BookRecords(records, report + program_rows, seg.skipped + skipped, warnings)
+    attached = sum(1 for row in program_rows if row["entry"] is not None)
+    return BookRecords(records, report + program_rows, seg.skipped + skipped, warnings, attached)
 
 
 def attach_program(entries: list[Entry], times: list[dict], program):
     """Fills each entry's empty date/time/session from the program item matched to it by content."""
     from abstract_search.ingest.program import match_program
 
-    keys = [(e.title, tuple(([e.presenter] if e.presenter else []) + e.authors)) for e in entries]
+    # The presenter alone when the book marks one: a co-author's name must not claim a program slot.
+    keys = [(e.title, (e.presenter,) if e.presenter else tuple(e.authors)) for e in entries]
     matches = match_program(keys, program.items)
     extra, warnings, rows = [], list(program.warnings), []
     for match in matches:

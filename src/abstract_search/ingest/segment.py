@@ -309,7 +309,7 @@ def _is_author_line(text: str) -> bool:
 
 def _split_people(text: str) -> list[str]:
     """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
-    cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#]+(,[\d*†‡§¶#]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
+    cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#^]+(,[\d*†‡§¶#^]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
     parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
     return [p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")]
 
@@ -430,18 +430,23 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
     elif "authors" in entry.fields and not entry.authors:
         entry.authors = _split_people(entry.fields["authors"])
     if not entry.presenter and names:
-        words = set(names[-1].lower().replace(",", " ").split())
-        match = next((a for a in entry.authors if a.lower().split()[-1:] and a.lower().split()[-1] in words), None)
-        full = match and set(match.lower().split()) == words
-        entry.presenter = match if full else names[-1]
+        words = _name_words(names[-1])
+        match = next((a for a in entry.authors if _name_words(a) and _name_words(a)[-1] in words), None)
+        initials_only = match is not None and all(len(w) <= 2 for w in _name_words(match)[:-1])
+        entry.presenter = names[-1] if match is None or initials_only else match
         entry.evidence.append("presenter printed above the title" + (" (an author)" if match else ""))
-        if not full:
-            if match:
-                entry.authors.remove(match)
-            entry.authors.insert(0, names[-1])
+        if match is not None and initials_only:
+            entry.authors.remove(match)
+        if entry.presenter not in entry.authors:
+            entry.authors.insert(0, entry.presenter)
     if entry.presenter and entry.presenter in entry.authors:
         entry.authors.remove(entry.presenter)
         entry.authors.insert(0, entry.presenter)
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> ['cosic', 'mujkanovic', 'n']."""
+    return [w for w in re.split(r"[\s,.\-]+", name.lower()) if w]
 
 
 def _confidence(entry: Entry) -> float:
