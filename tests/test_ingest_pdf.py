@@ -26,7 +26,7 @@ BODY = (
 
 ENTRIES = [
     ("Quench rate effects in sodium silicate glasses", "Anna Berg1, Carl Dahl2", "1 University of Oslo, Norway",
-     "sodium silicate glasses quenched"),
+     "phase separation in the melt"),
     ("Boroxol rings in vitreous boron oxide", "Eva Falk1", "1 Institute of Physics, Lund, Sweden",
      "boroxol rings survive in the melt"),
     ("Machine learning potentials for amorphous carbon", "Hugo Ibsen1, Jon Kahn1", "1 Technical University, Munich",
@@ -90,7 +90,7 @@ def test_title_blocks_in_larger_type_become_entries_with_people_and_bodies(tmp_p
     first = result.records[0]
     assert first.speakers == ("Anna Berg", "Carl Dahl")
     assert first.affiliations == ("University of Oslo, Norway",)
-    assert first.abstract.startswith("In short, sodium silicate glasses quenched.")
+    assert first.abstract.startswith("In short, phase separation in the melt.")
     assert "University of Oslo" not in first.abstract and "Proceedings" not in first.abstract
     assert [r.pages for r in result.records] == ["2", "3", "4"]
     assert any("front matter" in s for s in result.skipped)
@@ -286,3 +286,39 @@ def test_a_bad_pdf_never_replaces_a_good_corpus(tmp_path, capsys):
     assert cli_main(["ingest", str(tmp_path / "bad.pdf"), "--out", str(good)]) == 2
     assert "bad.pdf: cannot read this PDF" in capsys.readouterr().err
     assert good.read_text(encoding="utf-8") == json.dumps({"id": "A1", "title": "Kept"}) + "\n"
+
+
+def test_abstracts_that_flow_on_with_references_emails_and_an_index(tmp_path):
+    """Several abstracts a page, each: title, authors, numbered affiliations, an e-mail, body,
+    references in smaller type; a welcome letter before them and an author index after."""
+    book = Book(header="Book of Abstracts - Glass Meeting 2031")
+    book.page()
+    book.text("Welcome", size=16, bold=True)
+    book.text("Dear colleagues, welcome to Oslo. We are glad to host this meeting again. " * 4, size=10)
+    book.page()
+    for n, (title, authors, affiliation, phrase) in enumerate(ENTRIES):
+        book.text(title, size=13, bold=True)
+        book.text(authors, size=10)
+        book.text(affiliation, size=8)
+        book.text(f"{authors.split()[0].lower()}@example.org", size=8)
+        book.text(f"Here {phrase} matters. {BODY}", size=10)
+        book.text(f"[1] A. Author, J. Glass Sci. {40 + n} (2020) 1-10.", size=8)
+        book.y += 4
+        if n == 1:
+            book.page()
+    book.page()
+    book.text("Author index", size=16, bold=True)
+    for name, pages in [("Berg, A.", "2, 3"), ("Dahl, C.", "2, 4"), ("Falk, E.", "2, 3"), ("Ibsen, H.", "3, 4"),
+                        ("Kahn, J.", "3, 5"), ("Lund, K.", "4, 6")]:
+        book.text(f"{name} {pages}", size=10)
+    result = ingest_file(book.save(tmp_path / "flow.pdf"))
+    assert [r.title for r in result.records] == [e[0] for e in ENTRIES]
+    for record, (_, _, _, phrase) in zip(result.records, ENTRIES, strict=True):
+        assert phrase in record.abstract
+        assert "@" not in record.abstract and "J. Glass Sci." not in record.abstract
+        others = [e[3] for e in ENTRIES if e[3] != phrase]
+        assert not any(p in record.abstract for p in others)  # no bleed into the next abstract
+        assert len(record.references) == 1 and record.references[0].startswith("[1] A. Author")
+    assert result.records[2].pages == "3"
+    assert "p. 4: index (names with page numbers)" in result.skipped
+    assert any(s.startswith("p. 1: front matter") for s in result.skipped)

@@ -189,6 +189,8 @@ def attach_program(entries: list[Entry], times: list[dict], program):
         if item.kind in PREFIX and entry.kind == "talk" and item.kind != "talk":
             entry.kind = item.kind
         entry.evidence.append(f"program {item.where} ({match.method}, {match.score:.2f})")
-    if matches and not any(m.entry is not None for m in matches):
+    if not program.items:
+        warnings.append(f"the program {program.source} lists no talk or poster that could be placed")
+    elif not any(m.entry is not None for m in matches):
         warnings.append(f"the program {program.source} matches no abstract of the book")
     return times, extra, warnings, rows

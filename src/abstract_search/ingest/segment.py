@@ -177,14 +177,27 @@ def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]
         floor = starts[-1][1] + 1 if starts else 0
         while first - 1 >= floor and i - first < 6:
             above = lines[first - 1]
-            if above.page != line.page or SEPARATOR.match(above.text):
-                break
-            words = len(above.text.split())
-            if is_prose(above, body) and (words > 8 or TERMINAL.search(above.text)) and not label_of(above.text):
+            if above.page != line.page or not _fits_above_title(above, body):
                 break
             first -= 1
         starts.append((first, i))
     return starts
+
+
+def _fits_above_title(line: Line, body) -> bool:
+    """What books print just above a title: a labelled field, a section heading, a name."""
+    if SEPARATOR.match(line.text):
+        return False
+    return bool(label_of(line.text)) or (_headingish(line, body) and _is_section(line)) or is_name_like(line.text)
+
+
+def is_name_like(text: str) -> bool:
+    """'Zach David', 'J. van der Berg': a few capitalised words, no sentence, no numbers."""
+    plain = re.sub(r"<[^>]*>", "", text).strip()
+    words = plain.replace(",", " ").split()
+    if not 1 <= len(words) <= 6 or re.search(r"\d{2,}", plain) or re.search(r"[.!?;:]$", plain[:-1] + plain[-1:]) and not re.search(r"\b[A-Z]\.$", plain):
+        return False
+    return all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
 
 
 def _is_title_line(lines: list[Line], i: int, body, title_style) -> bool:
@@ -263,8 +276,10 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
             _enter_section(context, line)
         elif (found := label_of(line.text)) is not None:
             entry.fields.setdefault(found[0], found[1])
-        elif len(line.text.split()) <= 6 and not re.search(r"\d{2,}", re.sub(r"<[^>]*>", "", line.text)):
+        elif is_name_like(line.text):
             names.append(line.text)
+        else:
+            entry.fields["above title"] = " / ".join(filter(None, [entry.fields.get("above title"), line.text]))
     entry.sections = [context["day"]] if "day" in context else []
     entry.sections += [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
     context["entries"] = context.get("entries", 0) + 1
