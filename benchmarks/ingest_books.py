@@ -13,13 +13,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import machine  # noqa: E402
+
 FIGURES = ("recall", "title", "body", "speaker", "time", "precision", "bleed")
 
 
@@ -73,9 +76,15 @@ def main(argv=None) -> int:
     for key in (*FIGURES, "seconds"):
         values = [r[key] for r in results.values() if r[key] is not None]
         mean[key] = round(sum(values) / len(values), 4) if values else None
-    cpu = platform.processor() or platform.machine()
-    print(json.dumps({"books": {n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()},
-                      "mean": mean, "cpu": cpu}))
+    print(
+        json.dumps(
+            {
+                "books": {n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()},
+                "mean": mean,
+                "machine": machine(),
+            }
+        )
+    )
     return 0
 
 

@@ -51,8 +51,9 @@ def test_ingest_cli_prints_the_whole_report_as_json(tmp_path, capsys):
     book = BOOKS / "docday2024"
     gold = json.loads((book / "gold.json").read_text(encoding="utf-8"))
     out = tmp_path / "docday.jsonl"
-    code = cli_main(["ingest", str(book / gold["files"][0]), "--program", str(book / gold["files"][1]),
-                     "--out", str(out), "--json"])
+    code = cli_main(
+        ["ingest", str(book / gold["files"][0]), "--program", str(book / gold["files"][1]), "--out", str(out), "--json"]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["records"] == 125 and report["counts"]["poster"] == 103  # 121 abstracts + 4 program-only items
@@ -64,7 +65,8 @@ def test_ingest_cli_prints_the_whole_report_as_json(tmp_path, capsys):
 
 @needs_books
 def test_a_program_that_matches_nothing_is_reported(tmp_path):
-    result = ingest_file(BOOKS / "scverse2024" / "book-of-abstracts.pdf",
-                         program=BOOKS / "icca10_2014" / "schedule.pdf")
+    result = ingest_file(
+        BOOKS / "scverse2024" / "book-of-abstracts.pdf", program=BOOKS / "icca10_2014" / "schedule.pdf"
+    )
     assert any("matches no abstract of the book" in w or "lists no talk or poster" in w for w in result.warnings)
     assert len(result.records) == 36  # the book alone: nothing invented from placeholders

@@ -25,12 +25,24 @@ BODY = (
 )
 
 ENTRIES = [
-    ("Quench rate effects in sodium silicate glasses", "Anna Berg1, Carl Dahl2", "1 University of Oslo, Norway",
-     "phase separation in the melt"),
-    ("Boroxol rings in vitreous boron oxide", "Eva Falk1", "1 Institute of Physics, Lund, Sweden",
-     "boroxol rings survive in the melt"),
-    ("Machine learning potentials for amorphous carbon", "Hugo Ibsen1, Jon Kahn1", "1 Technical University, Munich",
-     "message passing potentials"),
+    (
+        "Quench rate effects in sodium silicate glasses",
+        "Anna Berg1, Carl Dahl2",
+        "1 University of Oslo, Norway",
+        "phase separation in the melt",
+    ),
+    (
+        "Boroxol rings in vitreous boron oxide",
+        "Eva Falk1",
+        "1 Institute of Physics, Lund, Sweden",
+        "boroxol rings survive in the melt",
+    ),
+    (
+        "Machine learning potentials for amorphous carbon",
+        "Hugo Ibsen1, Jon Kahn1",
+        "1 Technical University, Munich",
+        "message passing potentials",
+    ),
 ]
 
 
@@ -308,8 +320,14 @@ def test_abstracts_that_flow_on_with_references_emails_and_an_index(tmp_path):
             book.page()
     book.page()
     book.text("Author index", size=16, bold=True)
-    for name, pages in [("Berg, A.", "2, 3"), ("Dahl, C.", "2, 4"), ("Falk, E.", "2, 3"), ("Ibsen, H.", "3, 4"),
-                        ("Kahn, J.", "3, 5"), ("Lund, K.", "4, 6")]:
+    for name, pages in [
+        ("Berg, A.", "2, 3"),
+        ("Dahl, C.", "2, 4"),
+        ("Falk, E.", "2, 3"),
+        ("Ibsen, H.", "3, 4"),
+        ("Kahn, J.", "3, 5"),
+        ("Lund, K.", "4, 6"),
+    ]:
         book.text(f"{name} {pages}", size=10)
     result = ingest_file(book.save(tmp_path / "flow.pdf"))
     assert [r.title for r in result.records] == [e[0] for e in ENTRIES]

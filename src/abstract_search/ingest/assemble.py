@@ -174,8 +174,15 @@ def attach_program(entries: list[Entry], times: list[dict], program):
     extra, warnings, rows = [], list(program.warnings), []
     for match in matches:
         item = program.items[match.item]
-        rows.append({"program_item": item.where, "title": item.title, "entry": match.entry, "method": match.method,
-                     "score": round(match.score, 3)})
+        rows.append(
+            {
+                "program_item": item.where,
+                "title": item.title,
+                "entry": match.entry,
+                "method": match.method,
+                "score": round(match.score, 3),
+            }
+        )
         if match.entry is None:
             if item.title:
                 extra.append(item)

@@ -385,6 +385,7 @@ def _band_order(band: list[Line], gutter: float) -> list[Line]:
 
 def drop_furniture(lines: list[Line], heights: dict[int, float]) -> tuple[list[Line], list[str]]:
     """Drops running headers/footers (the same text near the same edge on many pages) and page numbers."""
+
     def shape(line: Line) -> str:
         """The text with its page's own number blanked: 'Page 12 of 64' repeats as 'Page # of 64'."""
         return re.sub(rf"(?<!\d){line.page}(?!\d)", "#", line.text.lower())

@@ -60,8 +60,28 @@ TERMINAL = re.compile(r"[.!?]\)?[\"”']?$")
 REF_HEADER = re.compile(r"^(References?|Bibliography|Literature)\s*:?\s*$", re.I)
 REF_ITEM = re.compile(r"^(\[\d{1,3}\]|\d{1,3}[.)])\s+\S")
 YEAR = re.compile(r"\b(19|20)\d\d\b")
-COLUMN_WORDS = {"title", "presenter", "presenters", "speaker", "speakers", "author", "authors", "time", "date",
-                "day", "room", "location", "session", "no", "no.", "#", "affiliation", "abstract", "start", "end"}
+COLUMN_WORDS = {
+    "title",
+    "presenter",
+    "presenters",
+    "speaker",
+    "speakers",
+    "author",
+    "authors",
+    "time",
+    "date",
+    "day",
+    "room",
+    "location",
+    "session",
+    "no",
+    "no.",
+    "#",
+    "affiliation",
+    "abstract",
+    "start",
+    "end",
+}
 DAY_HEADING = re.compile(r"^(day\s+\d+|(mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I)
 KIND_WORDS = (("poster", "poster"), ("keynote", "keynote"), ("plenary", "keynote"), ("invited", "talk"))
 
@@ -195,7 +215,12 @@ def is_name_like(text: str) -> bool:
     """'Zach David', 'J. van der Berg': a few capitalised words, no sentence, no numbers."""
     plain = re.sub(r"<[^>]*>", "", text).strip()
     words = plain.replace(",", " ").split()
-    if not 1 <= len(words) <= 6 or re.search(r"\d{2,}", plain) or re.search(r"[.!?;:]$", plain[:-1] + plain[-1:]) and not re.search(r"\b[A-Z]\.$", plain):
+    if (
+        not 1 <= len(words) <= 6
+        or re.search(r"\d{2,}", plain)
+        or re.search(r"[.!?;:]$", plain[:-1] + plain[-1:])
+        and not re.search(r"\b[A-Z]\.$", plain)
+    ):
         return False
     return all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
 
@@ -326,7 +351,9 @@ def _split_people(text: str) -> list[str]:
     """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
     cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#^]+(,[\d*†‡§¶#^]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
     parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
-    return [p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")]
+    return [
+        p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")
+    ]
 
 
 def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
@@ -390,8 +417,13 @@ def _table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry
         if not row.get("title"):
             continue
         people = _split_people(row.get("presenter", "") or row.get("authors", ""))
-        entry = Entry(title=row["title"], pages=(header.page, header.page), authors=people,
-                      presenter=people[0] if people else "", sections=list(sections))
+        entry = Entry(
+            title=row["title"],
+            pages=(header.page, header.page),
+            authors=people,
+            presenter=people[0] if people else "",
+            sections=list(sections),
+        )
         entry.fields = {k: v for k, v in row.items() if k in ("when", "room", "session", "date")}
         entry.evidence.append(f"row {row.get('number', n)} of the table on p. {header.page} ({header.text})")
         kind_text = " ".join(sections).lower()
@@ -460,7 +492,7 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
 
 
 def _name_words(name: str) -> list[str]:
-    """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> ['cosic', 'mujkanovic', 'n']."""
+    """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> cosic, mujkanovic, n."""
     return [w for w in re.split(r"[\s,.\-]+", name.lower()) if w]
 
 
