@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from abstract_search.records import CorpusError
@@ -35,7 +36,12 @@ class ProgramSession:
 
 @dataclass(frozen=True)
 class ProgramItem:
-    """One talk or poster of the program; `where` is the evidence for a review."""
+    """One talk or poster of the program; `where` is the evidence for a review.
+
+    `start`/`end` are set only when the program prints a time for this item, when the item is a
+    poster in a poster session (the session's slot), or when it is the only talk of its session
+    (a keynote alone in its slot holds that slot).
+    """
 
     title: str = ""
     speakers: tuple[str, ...] = ()
@@ -90,7 +96,7 @@ _DATE = re.compile(
     rf"|(?P<mdy>\b{_MONTH}\s+{_ORD}(?:,?\s+\d{{4}}\b)?)",
     re.I,
 )
-_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I)
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rs|rsday|urday|\.)?(?![a-z])", re.I)
 
 
 def _clock(hour: str, minute: str | None, meridiem: str | None) -> tuple[int, int] | None:
@@ -212,8 +218,8 @@ _SERVICE = re.compile(
 )
 _SESSION = re.compile(rf"\b({_SESSION_WORDS})\b", re.I)
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X{1,2})$")
-_INITIALS = re.compile(r"^(?:[A-Z]\.-?){1,3}$|^[A-Z]$")
-_HONORIFIC = re.compile(r"^(?:prof|dr|mr|mrs|ms|mag|dipl|univ|priv|doz|ing|phd|md|msc|bsc)\.?$", re.I)
+_INITIALS = re.compile(r"^(?:[A-Z]\.-?){1,3}[A-Z]?$|^[A-Z]$")
+_HONORIFIC = re.compile(r"^(?:prof|dr|mr|mrs|ms|mag|dipl|univ|priv|doz|ing|phd|md|msc|bsc)\.?,?$", re.I)
 
 
 def _is_name(text: str) -> bool:
@@ -235,14 +241,16 @@ def _is_name(text: str) -> bool:
     return words >= 1
 
 
+@lru_cache(maxsize=8192)
 def split_names(text: str) -> tuple[str, ...]:
     """The names in a line that is only names ('Sylvie Briand (WHO) & Kerstin Meyer'), else ()."""
-    text = re.sub(r"\([^)]*\)", " ", text).strip().rstrip(".;,")
+    text = re.sub(r"\([^)]*\)", " ", text).strip().rstrip(";,")
     parts = [p.strip() for p in re.split(r"\s*(?:[,;&/]|\band\b|\bund\b)\s*", text) if p.strip()]
     parts = [re.sub(r"(?<=[^\W\d_])\s+[-–]\s+(?=[A-Z])", "-", p) for p in parts]  # 'Lederer – Hutsteiner T.'
-    if not parts or len(parts) > 60 or not all(_is_name(" ".join(p.split())) for p in parts):
+    parts = [" ".join(t for t in p.split() if not _HONORIFIC.match(t)) for p in parts]
+    if not parts or len(parts) > 60 or not all(_is_name(p) for p in parts):
         return ()
-    return tuple(" ".join(p.split()) for p in parts)
+    return tuple(parts)
 
 
 def _split_speaker_cell(text: str) -> tuple[str, ...]:
@@ -277,7 +285,8 @@ _QUOTES = "\"'“”„‟«»‘’"
 _LABELS = {
     "chair": ("chair", "chairs", "chairperson", "chairpersons", "judge", "judges", "jury", "moderator", "moderators",
               "convener", "conveners", "organiser", "organisers", "organizer", "organizers", "host", "hosts"),
-    "speakers": ("speaker", "speakers", "presenter", "presenters", "author", "authors", "presentedby", "presentingauthor"),
+    "speakers": ("speaker", "speakers", "presenter", "presenters", "author", "authors", "presentedby",
+                 "presentingauthor"),
     "title": ("title", "talktitle", "postertitle"),
     "room": ("room", "location", "venue", "place", "hall"),
     "when": ("date", "time", "datetime", "when"),
@@ -285,11 +294,12 @@ _LABELS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=8192)
 def _label(text: str) -> tuple[str, str]:
     """('speakers', 'Jane Doe') from 'Presenter: Jane Doe'; labels garbled by a PDF font ('Loca/on') still count."""
     from rapidfuzz import fuzz
 
-    m = re.match(r"^([^\W\d_][^:]{0,24}?)\s*:\s*(.*)$", text)
+    m = re.match(r"^([^\W\d_](?:[^\W\d_]|[ /()-]){0,24}?)\s*:\s*(.*)$", text)
     if not m:
         return "", text
     key = re.sub(r"[^a-z]", "", m[1].lower())
@@ -319,17 +329,39 @@ def _leading_time(text: str) -> tuple[re.Match, str, str] | None:
 
 def _title_like(text: str) -> bool:
     """Could this next line be the title of a speaker named just above it?"""
-    return bool(text) and not (
-        split_names(text) or _leading_time(text) or _label(text)[0] or _is_heading(text) or _SERVICE.search(text)
+    return bool(text) and not (split_names(text) or _leading_time(text) or _label(text)[0] or _is_heading(text))
+
+
+def _speakers_line(text: str) -> bool:
+    return 0 < len(split_names(text)) < 2 or _label(text)[0] == "speakers"
+
+
+def _is_service(text: str) -> bool:
+    """A break, meal or ceremony heading ('Lunch Break', 'Opening and Welcome Note'); an 'Opening Keynote' is a talk."""
+    return (
+        bool(_SERVICE.search(text))
+        and len(text.split()) <= 8
+        and session_kind(text) != "keynote"
+        and not split_names(text)
+        and not _split_talk(text)
     )
 
 
 def _is_heading(text: str) -> bool:
-    return bool(_SESSION.search(text)) and len(text.split()) <= 12 and not text.endswith(".") and not split_names(text)
+    return (
+        text[:1] not in _QUOTES
+        and bool(_SESSION.search(text))
+        and len(text.split()) <= 12
+        and not text.endswith(".")
+        and not split_names(text)
+    )
+
+
+_ROOM = re.compile(r"\b(room|hall|auditorium|aula|theat(?:re|er)|salle|saal|h[öo]rsaal|foyer|lobby)\b", re.I)
 
 
 def _is_room(text: str) -> bool:
-    if re.search(r"\b(room|hall|auditorium|aula|lecture theat[a-z]+|salle|saal|h[öo]rsaal|foyer|lobby)\b", text, re.I):
+    if _ROOM.search(text):
         return len(text.split()) <= 5
     return len(text) <= 12 and " " not in text and bool(re.search(r"\d|^[A-Z]{2,}$", text))
 
@@ -345,6 +377,10 @@ def _split_talk(text: str) -> tuple[tuple[str, ...], str] | None:
             return names, _clean_title(right)
         if right_names and not names and not _is_heading(left) and m.group(0).strip() != ":":
             return right_names, _clean_title(left)
+    for m in re.finditer(r",\s+", text):  # 'A title, Doe J.': only names with initials, 'Biology, Cell Science' is none
+        names = split_names(text[m.end() :])
+        if names and any(_INITIALS.match(t) for n in names for t in n.split()) and not split_names(text[: m.start()]):
+            return names, _clean_title(text[: m.start()])
     return None
 
 
@@ -403,11 +439,11 @@ class _Builder:
             self.session, self.group = None, ""
         self.slot, self.own, self.state, self.service = (start, end), (start, end) if own else ("", ""), "fresh", ""
 
-    def open_session(self, name: str, where: str) -> None:
+    def open_session(self, name: str, where: str, timed: bool = True) -> None:
         self.flush()
-        self.session = _Open(name, self.date, *self.slot, self.room, where)
+        self.session = _Open(name, self.date, *(self.slot if timed else ("", "")), self.room, where)
         self.opened.append(self.session)
-        self.group, self.state = "", "head"
+        self.group, self.state, self.own = "", "head", ("", "")  # a heading's time is the session's
 
     def in_span(self) -> bool:
         s = self.session
@@ -426,7 +462,7 @@ class _Builder:
         self.owners.append(s)
         self.own, self.state = ("", ""), "body"
 
-    def line(self, text: str, where: str, nxt: str = "") -> None:
+    def line(self, text: str, where: str, nxt: str = "", nxt2: str = "") -> None:
         """One printed line: a date, a time slot, or content under the current slot."""
         text = " ".join(text.split())
         if not text:
@@ -436,37 +472,53 @@ class _Builder:
         if m and len(text[: m.start()].split()) <= 2 and (day := parse_day(text, self.year, self.dayfirst)):
             self.set_date(day)
             self.state, self.service = "fresh", ""
-            return
+            text = text[m.end() :].strip(" ,;:-–—|")
+            if not _leading_time(text):  # 'Monday, 6 August 2025, 09:00 Opening' goes on with its time
+                return
         found = _leading_time(text)
         if found:
             self.set_slot(found[1], found[2], own=True)
             text = text[found[0].end() :].strip(" ,;:-–—|")
             if not text:
                 return
-        self.content(text, where, nxt)
+        self.content(text, where, nxt, nxt2)
 
-    def content(self, text: str, where: str, nxt: str) -> None:
+    def content(self, text: str, where: str, nxt: str, nxt2: str) -> None:
         if self.service and (self.in_block or not _is_heading(text)):
             return self.skip(where, text, f"inside a slot that is not a talk ({self.service})")
         self.service = ""
         if _is_placeholder(text):
             return self.skip(where, text, "a template placeholder, not a talk")
+        if not re.search(r"\w", text):
+            self.flush()  # a rule of stars or dashes ends whatever came before
+            return
         label, value = _label(text)
         if label:
             return self.labelled(label, value, text, where)
+        if self.state == "head" and _ROOM.search(text) and _is_room(text) and self.session:
+            self.session.room = text
+            return
         fresh, number = self.state == "fresh", ""
         if m := _NUMBERED.match(text):
             number, text = m[1], text[m.end() :]
-        if fresh and _SERVICE.search(text) and len(text.split()) <= 8 and not split_names(text):
-            self.flush()
-            self.service = "break, meal or ceremony"
+        if fresh and _is_service(text):
+            self.flush()  # what follows a break has its own time
+            self.service, self.slot, self.own = "break, meal or ceremony", ("", ""), ("", "")
             return self.skip(where, text, "not a talk (break, meal or ceremony)")
-        if fresh and self.in_span() and len(split_names(nxt)) >= 2 and len(split_names(text)) < 2:
+        if (
+            fresh
+            and self.in_span()
+            and len(split_names(nxt)) >= 2
+            and len(split_names(text)) < 2
+            and not _is_heading(text)
+        ):
             self.flush()
             self.group, self.state = text, "body"
             return
         prefix, _, rest = text.partition(":")
         names = split_names(text) or (split_names(rest) if len(split_names(rest)) >= 2 else ())
+        if names and self.state == "head" and not self.title and (_is_room(nxt) or _split_talk(nxt)):
+            names = ()  # 'Health Research & Clinical Science' between a heading and its room: a subtitle
         if names:
             if names != split_names(text):
                 self.flush()
@@ -490,14 +542,15 @@ class _Builder:
             names, _, own = self.names
             self.names = None
             return self.add(text, names, where, own, number=number)
-        self.text_line(text, where, nxt, fresh)
+        self.text_line(text, where, (nxt, nxt2), fresh)
 
-    def text_line(self, text: str, where: str, nxt: str, fresh: bool) -> None:
+    def text_line(self, text: str, where: str, following: tuple[str, str], fresh: bool) -> None:
         """A line that is neither names nor a talk: a heading, room, topic, or (part of) a title."""
         quoted = text[:1] in _QUOTES
-        title_next = bool(split_names(nxt)) and len(split_names(nxt)) < 2 or _label(nxt)[0] == "speakers"
+        nxt, nxt2 = following
+        title_next = _speakers_line(nxt) or (_title_like(nxt) and _speakers_line(nxt2))  # a title wraps
         if not quoted and (fresh or self.state == "head"):
-            if _is_heading(text):
+            if _is_heading(text) and not (_ROOM.search(text) and _is_room(text)):
                 return self.open_session(text, where)
             if _is_room(text):
                 if self.session and self.state == "head":
@@ -510,7 +563,7 @@ class _Builder:
                     return self.open_session(text, where)
                 self.session.topic = f"{self.session.topic} {text}".strip() if self.session else text
                 return
-        if self.title and self.title_line == self.lines_read - 1 and not quoted:
+        if self.title and self.title_line == self.lines_read - 1 and not quoted and self.title[0][-1] not in ".!?":
             self.title = (f"{self.title[0]} {text}", self.title[1])  # a title wrapped over lines
         else:
             self.flush()
@@ -554,6 +607,176 @@ class _Builder:
         texts = [" ".join(t.split()) for t in lines]
         texts = [t for t in texts if t]
         for i, text in enumerate(texts):
-            self.line(text, where, texts[i + 1] if i + 1 < len(texts) else "")
+            self.line(text, where, *texts[i + 1 : i + 3])
         self.flush()
         self.service, self.in_block = "", False
+
+    def finish(self) -> Program:
+        """Freezes the sessions (dropping headings with nothing under them) and gives posters their slot."""
+        self.flush()
+        program, frozen = self.program, {}
+        counts = Counter(id(s) for s in self.owners if s)
+        for s in self.opened:
+            mine = [it for it, o in zip(program.items, self.owners, strict=True) if o is s]
+            if not mine:
+                self.skip(s.where, s.name, "a heading with no talks under it")
+                continue
+            start = s.start or min((it.start for it in mine if it.start), default="")
+            end = s.end or max((it.end for it in mine if it.end), default="")
+            frozen[id(s)] = ProgramSession(s.name, s.date, start, end, s.room, session_kind(s.name), s.topic, s.where)
+        program.sessions = list(frozen.values())
+        for i, (item, owner) in enumerate(zip(program.items, self.owners, strict=True)):
+            session = frozen.get(id(owner))
+            if session and session.start and not item.start and (item.kind == "poster" or counts[id(owner)] == 1):
+                program.items[i] = replace(item, start=session.start, end=session.end)
+        if not program.items:
+            program.warnings.append(f"no talks or posters found ({len(program.skipped)} lines or rows skipped)")
+        return program
+
+
+def _at(where: str, what: str) -> str:
+    return f"{where}, {what}" if ":" in where else f"{where}: {what}"
+
+
+def _feed_lines(b: _Builder, lines: Sequence[tuple[str, str]]) -> None:
+    texts = [(" ".join(t.split()), w) for t, w in lines]
+    texts = [(t, w) for t, w in texts if t]
+    b.state = "fresh"
+    for i, (text, where) in enumerate(texts):
+        b.line(text, where, *[t for t, _ in texts[i + 1 : i + 3]])
+    b.flush()
+
+
+def parse_program_lines(lines: list[str], where: str) -> Program:
+    """A program from free text (a PDF's or a text file's lines); `where` names the source."""
+    b = _Builder(where, lines)
+    _feed_lines(b, [(text, _at(where, f"line {i}")) for i, text in enumerate(lines, 1)])
+    return b.finish()
+
+
+def parse_program_rows(rows: list[list[str]], where: str) -> Program:
+    """A program from one table; a header row names the columns, else each row's cells are inferred."""
+    from abstract_search.ingest.program_files import feed_rows
+
+    b = _Builder(where, [str(c) for row in rows for c in row if c])
+    feed_rows(b, rows, where)
+    return b.finish()
+
+
+def read_program(path: str | Path) -> Program:
+    """Reads a program file (PDF, DOCX, HTML, XLSX, CSV/TSV, TXT) into sessions and items."""
+    from abstract_search.ingest.program_files import TablePart, feed_rows, read_parts
+
+    path = Path(path)
+    parts = read_parts(path)
+    texts = [t for p in parts for t in (p.texts() if isinstance(p, TablePart) else [x for x, _ in p.lines])]
+    b = _Builder(str(path), texts)
+    for part in parts:
+        if isinstance(part, TablePart):
+            feed_rows(b, part.rows, part.where)
+        else:
+            _feed_lines(b, part.lines)
+    program = b.finish()
+    if not (program.times_seen or program.sessions or program.items):
+        raise CorpusError(f"{path}: no program found (no times, sessions or talks)")
+    return program
+
+
+# --- matching program items to book entries ------------------------------------------------------
+
+TITLE_MIN = 0.85  # title similarity that matches on its own: typos and broken glyphs stay above, other talks far below
+TITLE_WITH_SPEAKER_MIN = 0.55  # a reworded title still matches when a speaker agrees too
+SPEAKER_SCORE = 0.5  # the score of a speaker-only match (no title to compare), and the bonus a speaker adds
+SURNAME_FUZZ = 85  # surnames of 5+ letters this similar (rapidfuzz ratio) are equal: prints drop or garble letters
+
+
+def normalise_title(text: str) -> str:
+    """NFKC, lower case, every run of non-alphanumerics a single space."""
+    import unicodedata
+
+    return " ".join(re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).lower()).split())
+
+
+def _name_keys(name: str) -> dict[str, set[str]]:
+    """Each word that could be the surname, with the initials of the rest ('Doe J.' and 'Jane Doe' share doe->{j})."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).lower()
+    tokens = [t for t in re.split(r"[\s.]+", re.sub(r"[^a-z\s.\-']", "", folded)) if t and t not in _PARTICLES]
+    keys: dict[str, set[str]] = {}
+    for i, token in enumerate(tokens):
+        if len(token.replace("-", "")) < 2:
+            continue
+        rest = {t[0] for j, t in enumerate(tokens) if j != i}
+        for key in {token.replace("-", ""), *(p for p in token.split("-") if len(p) >= 3)}:
+            keys.setdefault(key, set()).update(rest)
+    return keys
+
+
+def _speaker_hits(names: Sequence[str], index: dict[str, list[tuple[int, set[str]]]]) -> set[int]:
+    """Entries with a speaker whose surname equals one of `names` and whose first initial agrees."""
+    from rapidfuzz import fuzz, process
+
+    hits: set[int] = set()
+    for name in names:
+        for key, initials in _name_keys(name).items():
+            similar = [key] if len(key) < 5 else [k for k, _, _ in process.extract(
+                key, list(index), scorer=fuzz.ratio, score_cutoff=SURNAME_FUZZ, limit=None)]  # fmt: skip
+            for other in similar:
+                for entry, theirs in index.get(other, ()):
+                    if not initials or not theirs or initials & theirs:
+                        hits.add(entry)
+    return hits
+
+
+def match_program(entries: Sequence[tuple[str, tuple[str, ...]]], items: Sequence[ProgramItem]) -> list[ProgramMatch]:
+    """Attaches each program item to at most one book entry by title and speaker, as one linear assignment.
+
+    Pair scores: title similarity t (rapidfuzz ratio on normalised titles) when t >= TITLE_MIN,
+    plus SPEAKER_SCORE when a speaker agrees; t + SPEAKER_SCORE when t >= TITLE_WITH_SPEAKER_MIN
+    and a speaker agrees; SPEAKER_SCORE alone for an item without a title, and only when its
+    speaker fits exactly one entry not already claimed by a title. Everything else is 0 and
+    never kept, so nothing is matched by position.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process
+    from scipy.optimize import linear_sum_assignment
+
+    if not items or not entries:
+        return [ProgramMatch(i, None, 0.0, "unmatched") for i in range(len(items))]
+    item_titles = [normalise_title(it.title) for it in items]
+    entry_titles = [normalise_title(title) for title, _ in entries]
+    titles = process.cdist(item_titles, entry_titles, scorer=fuzz.ratio, dtype=np.float32) / 100.0
+    titles[[not t for t in item_titles], :] = 0
+    titles[:, [not t for t in entry_titles]] = 0
+    index: dict[str, list[tuple[int, set[str]]]] = {}
+    for e, (_, speakers) in enumerate(entries):
+        for speaker in speakers:
+            for key, initials in _name_keys(speaker).items():
+                index.setdefault(key, []).append((e, initials))
+    claimed = set(np.flatnonzero((titles >= TITLE_MIN).any(axis=0)))
+    score = np.zeros_like(titles)
+    speaker = np.zeros(titles.shape, dtype=bool)
+    for i, item in enumerate(items):
+        hits = _speaker_hits(item.speakers, index)
+        speaker[i, list(hits)] = True
+        t = titles[i]
+        keep = (t >= TITLE_MIN) | ((t >= TITLE_WITH_SPEAKER_MIN) & speaker[i])
+        score[i] = np.where(keep, t + SPEAKER_SCORE * speaker[i], 0.0)
+        free = hits - claimed
+        if len(free) == 1:
+            (e,) = free
+            if not item_titles[i] or not entry_titles[e]:  # no two titles to compare: the speaker decides
+                score[i, e] = max(score[i, e], SPEAKER_SCORE)
+    rows, cols = linear_sum_assignment(-score)
+    chosen = {int(i): int(e) for i, e in zip(rows, cols, strict=True) if score[i, e] > 0}
+    out = []
+    for i in range(len(items)):
+        e = chosen.get(i)
+        if e is None:
+            out.append(ProgramMatch(i, None, 0.0, "unmatched"))
+            continue
+        t, s = float(titles[i, e]), bool(speaker[i, e])
+        method = "speaker" if t < TITLE_WITH_SPEAKER_MIN else ("title+speaker" if s else "title")
+        out.append(ProgramMatch(i, e, round(float(score[i, e]), 3), method))
+    return out
