@@ -493,7 +493,8 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
 
 def _name_words(name: str) -> list[str]:
     """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> cosic, mujkanovic, n."""
-    return [w for w in re.split(r"[\s,.\-]+", name.lower()) if w]
+    plain = re.sub(r"<[^>]*>|\?", "", name.lower())  # codes a broken font printed in place of letters
+    return [w for w in re.split(r"[\s,.\-]+", plain) if w]
 
 
 def _confidence(entry: Entry) -> float:
