@@ -340,3 +340,20 @@ def test_abstracts_that_flow_on_with_references_emails_and_an_index(tmp_path):
     assert result.records[2].pages == "3"
     assert "p. 4: index (names with page numbers)" in result.skipped
     assert any(s.startswith("p. 1: front matter") for s in result.skipped)
+
+
+def test_a_code_and_a_time_printed_above_each_title_stay_with_their_entry(tmp_path):
+    book = Book(header=None)
+    book.page()
+    book.text("Oral session: Glass structure", size=18, bold=True)
+    for n, (title, authors, affiliation, phrase) in enumerate(ENTRIES):
+        book.text(f"O-{n + 1:02d}", size=10)
+        book.text(f"{9 + n}:00 - {9 + n}:20", size=10)
+        book.entry(title, authors, affiliation, extra=phrase)
+        book.y += 3
+    result = ingest_file(book.save(tmp_path / "coded.pdf"))
+    assert [r.title for r in result.records] == [e[0] for e in ENTRIES]
+    assert [r.start for r in result.records] == ["09:00", "10:00", "11:00"]
+    assert [r.end for r in result.records] == ["09:20", "10:20", "11:20"]
+    assert all(r.session == "Oral session: Glass structure" for r in result.records)
+    assert not any("O-0" in r.abstract or ":20" in r.abstract for r in result.records)

@@ -204,11 +204,21 @@ def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]
     return starts
 
 
+CODE_LINE = re.compile(r"^[A-Z]{0,4}[-\s.]?\d{1,4}(?:[-.]\d{1,3})?[a-z]?$|^(Poster|Talk|Abstract|Paper)\s+[A-Z]?-?\d{1,4}$", re.I)
+TIME_LINE = re.compile(r"^\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?$", re.I)
+
+
 def _fits_above_title(line: Line, body) -> bool:
-    """What books print just above a title: a labelled field, a section heading, a name."""
+    """What books print just above a title: a label, a heading, a name, a code ('P-12'), a time."""
     if SEPARATOR.match(line.text):
         return False
-    return bool(label_of(line.text)) or (_headingish(line, body) and _is_section(line)) or is_name_like(line.text)
+    text = line.text.strip()
+    return (
+        bool(label_of(text))
+        or (_headingish(line, body) and _is_section(line))
+        or is_name_like(text)
+        or bool(CODE_LINE.match(text) or TIME_LINE.match(text))
+    )
 
 
 def is_name_like(text: str) -> bool:
@@ -301,6 +311,10 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
             _enter_section(context, line)
         elif (found := label_of(line.text)) is not None:
             entry.fields.setdefault(found[0], found[1])
+        elif TIME_LINE.match(line.text.strip()):
+            entry.fields.setdefault("when", line.text.strip())
+        elif CODE_LINE.match(line.text.strip()):
+            entry.fields.setdefault("id", line.text.strip())
         elif is_name_like(line.text):
             names.append(line.text)
         else:
