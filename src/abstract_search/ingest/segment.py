@@ -204,8 +204,11 @@ def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]
     return starts
 
 
-CODE_LINE = re.compile(r"^[A-Z]{0,4}[-\s.]?\d{1,4}(?:[-.]\d{1,3})?[a-z]?$|^(Poster|Talk|Abstract|Paper)\s+[A-Z]?-?\d{1,4}$", re.I)
-TIME_LINE = re.compile(r"^\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?$", re.I)
+CODE_LINE = re.compile(
+    r"^[A-Z]{0,4}[-\s.]?\d{1,4}(?:[-.]\d{1,3})?[a-z]?$|^(Poster|Talk|Abstract|Paper)\s+[A-Z]?-?\d{1,4}$", re.I
+)
+CLOCK = r"\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?"
+TIME_LINE = re.compile(rf"^{CLOCK}\s*(?:[-–—]\s*{CLOCK})?$", re.I)
 
 
 def _fits_above_title(line: Line, body) -> bool:
