@@ -357,3 +357,16 @@ def test_a_code_and_a_time_printed_above_each_title_stay_with_their_entry(tmp_pa
     assert [r.end for r in result.records] == ["09:20", "10:20", "11:20"]
     assert all(r.session == "Oral session: Glass structure" for r in result.records)
     assert not any("O-0" in r.abstract or ":20" in r.abstract for r in result.records)
+
+
+def test_a_welcome_letter_in_the_title_style_is_front_matter(tmp_path):
+    book = Book()
+    book.page()
+    book.text("Welcome to Oslo", size=16, bold=True)
+    book.text("Dear colleagues, it is our pleasure to welcome you to the meeting. " * 5, size=10)
+    for title, authors, affiliation, phrase in ENTRIES:
+        book.page()
+        book.entry(title, authors, affiliation, extra=phrase)
+    result = ingest_file(book.save(tmp_path / "book.pdf"))
+    assert [r.title for r in result.records] == [e[0] for e in ENTRIES]
+    assert "p. 1: front or back matter ('Welcome to Oslo': no author or presenter)" in result.skipped

@@ -58,6 +58,27 @@ def drop_duplicates(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
     return kept, skipped
 
 
+def drop_front_and_back_matter(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
+    """Headed text at the start or end of the book with no people, where nearly every entry has some.
+
+    A welcome letter, a committee or a sponsor page can be set in the title style; what gives it
+    away is that it names no author or presenter while the abstracts around it do.
+    """
+
+    def anonymous(entry: Entry) -> bool:
+        return not (entry.authors or entry.presenter or entry.fields)
+
+    named = [i for i, e in enumerate(entries) if not anonymous(e)]
+    if len(named) < 3:
+        return entries, []
+    first, last = named[0], named[-1]
+    if len(named) < 0.8 * (last - first + 1):  # the abstracts themselves often name nobody
+        return entries, []
+    dropped = entries[:first] + entries[last + 1 :]
+    reasons = [f"{_pages(e)}: front or back matter ({e.title[:50]!r}: no author or presenter)" for e in dropped]
+    return entries[first : last + 1], reasons
+
+
 def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -112,7 +133,9 @@ def build_records(seg: Segmentation, program=None, year: int | None = None, conf
     A program the user gave is `confirmed`: its items with no abstract become title-only
     records. One found on the book's own pages only lends slots to the entries it matches.
     """
-    entries, skipped = drop_duplicates(seg.entries)
+    entries, skipped = drop_front_and_back_matter(seg.entries)
+    entries, twins = drop_duplicates(entries)
+    skipped += twins
     year = year or book_year([e.fields.get("when", "") for e in entries] + [s for e in entries for s in e.sections])
     times = entry_times(entries, year)
     warnings, program_rows, extra = [], [], []
