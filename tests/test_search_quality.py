@@ -12,15 +12,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def engine(real_embedder):
+def engine(real_embedder, tmp_path_factory):
     from abstract_search.engine import Engine
 
     WORKSHOP = Path(__file__).resolve().parents[1] / "data" / "workshop2025.jsonl"
 
     if not WORKSHOP.is_file():
         pytest.skip("data/workshop2025.jsonl has not been ingested yet")
-    # The project's own index folder: reused when current, rebuilt when the corpus changed.
-    return Engine.open(WORKSHOP, embedder=real_embedder, build="stale", progress=False)
+    # A private index root: a test run never rebuilds or replaces the user's index/.
+    root = tmp_path_factory.mktemp("index")
+    return Engine.open(WORKSHOP, embedder=real_embedder, root=root, build="stale", progress=False)
 
 
 def test_boroxol_rings_finds_the_boroxol_talk_with_marked_answer(engine):
