@@ -15,6 +15,7 @@ from pathlib import Path
 
 from abstract_search.ingest.book import Book, ProgramEntry, parse_book
 from abstract_search.ingest.match import Match, match_bodies
+from abstract_search.ingest.reader import read_text_file
 from abstract_search.ingest.tables import read_table
 from abstract_search.records import Abstract, CorpusError
 
@@ -56,19 +57,6 @@ class IngestResult:
             "skipped": self.skipped,
             "entries": self.entries,
         }
-
-
-def read_book_text(path: Path) -> str:
-    """The text of a plain-text book, as UTF-8."""
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise CorpusError(f"{path}: looks like a binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CorpusError(
-            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); re-save it as UTF-8"
-        ) from None
 
 
 def _record_id(entry: ProgramEntry, width: int) -> str:
@@ -258,7 +246,7 @@ def ingest_file(
     if suffix == ".pdf":
         result = ingest_layout_book(path, program_path)
     elif suffix in BOOK_SUFFIXES:
-        result = ingest_book(read_book_text(path), embedder)
+        result = ingest_book(read_text_file(path), embedder)
         if program_path is not None:
             result.warnings.append(f"{program_path}: this text book carries its own program; the file was not read")
     elif suffix in TABLE_SUFFIXES:
@@ -273,4 +261,4 @@ def ingest_file(
     return result
 
 
-__all__ = ["IngestResult", "ingest_book", "ingest_file", "read_book_text"]
+__all__ = ["IngestResult", "ingest_book", "ingest_file", "read_text_file"]

@@ -415,6 +415,19 @@ def drop_furniture(lines: list[Line], heights: dict[int, float]) -> tuple[list[L
 # --- plain text --------------------------------------------------------------------------------
 
 
+def read_text_file(path: Path) -> str:
+    """A text file's contents as UTF-8 (a BOM allowed); a binary or mis-encoded file is a clear error."""
+    data = Path(path).read_bytes()
+    if b"\x00" in data[:8192]:
+        raise CorpusError(f"{path}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); re-save it as UTF-8"
+        ) from None
+
+
 def text_lines(text: str, source: str = "") -> Document:
     """A plain-text book as unstyled lines; form feeds separate pages."""
     lines, page = [], 1

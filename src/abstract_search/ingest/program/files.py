@@ -15,6 +15,7 @@ from pathlib import Path
 from abstract_search.ingest.program.model import Program
 from abstract_search.ingest.program.rows import feed_rows
 from abstract_search.ingest.program.text import Builder, feed_lines
+from abstract_search.ingest.reader import read_text_file
 from abstract_search.records import CorpusError
 
 
@@ -34,16 +35,6 @@ class TablePart:
 
     def texts(self) -> list[str]:
         return [cell for row in self.rows for cell in row if cell]
-
-
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise CorpusError(f"{path}: looks like a binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CorpusError(f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})") from None
 
 
 def read_pdf(path: Path) -> list[TextPart | TablePart]:
@@ -103,7 +94,7 @@ def read_html(path: Path) -> list[TextPart | TablePart]:
     """Tables as rows and the text around them as lines (selectolax/lexbor), in document order."""
     from selectolax.lexbor import LexborHTMLParser
 
-    html = re.sub(r"\s+", " ", _decode(path))
+    html = re.sub(r"\s+", " ", read_text_file(path))
     html = _BLOCK_END.sub(r"\n\1", re.sub(r"(?i)<br\s*/?>", "\n", html))
     tree = LexborHTMLParser(html)
     tree.strip_tags(["script", "style", "noscript", "template"])
@@ -168,7 +159,7 @@ def read_xlsx(path: Path) -> list[TextPart | TablePart]:
 
 def read_csv(path: Path) -> list[TextPart | TablePart]:
     """A delimited table; the delimiter is sniffed (tab for .tsv)."""
-    text = _decode(path)
+    text = read_text_file(path)
     if path.suffix.lower() == ".tsv":
         delimiter = "\t"
     else:
@@ -180,7 +171,7 @@ def read_csv(path: Path) -> list[TextPart | TablePart]:
 
 
 def read_txt(path: Path) -> list[TextPart | TablePart]:
-    return [TextPart([(line, f"{path.name}: line {n}") for n, line in enumerate(_decode(path).splitlines(), 1)])]
+    return [TextPart([(line, f"{path.name}: line {n}") for n, line in enumerate(read_text_file(path).splitlines(), 1)])]
 
 
 READERS = {
