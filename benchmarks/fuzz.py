@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from abstract_search.records import CorpusError, read_records  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "fuzz.json"
-BOOK = ROOT.parent / "shared" / "corpus" / "workshop2025_abstract_book.txt"
+BOOK = ROOT / "data" / "workshop2025_abstract_book.txt"
 ODD = [
     "\x00", "\u200b", "\u202e", "\ufeff", "\t", "\r\n", "🧪", "é", "e\u0301", "ß", "İ", "Ω", "β", "₂", "⁺",
     "(", ")", "((", "))", "[", "]", "{", "}", "*", "?", "+", "\\", "|", "^", "$", ".", "-", "–", "—", "'", '"',

@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT.parent / "shared" / "corpus" / "workshop2025_abstract_book.txt"
+BOOK = ROOT / "data" / "workshop2025_abstract_book.txt"  # the bundled corpus's source, in the repository
 WORKSHOP = ROOT / "data" / "workshop2025.jsonl"
 
 
