@@ -118,9 +118,9 @@ def _safe_name(model_id: str) -> str:
 # computes uint8 x int8 products with VPMADDUBSW on CPUs without VNNI, whose pairwise 16-bit sums
 # saturate for full-range weights (its quantization guide: use reduce_range or U8U8), so a text's
 # vector depended on the CPU. With 7-bit weights no sum can saturate, the products are exact on
-# every x86 CPU, and the fast uint8 x int8 kernels are kept. Measured on an AVX2 CPU over 200
-# SciFact abstracts: mean cosine to fp32 0.9936 (full-range int8: 0.9923; U8U8: 0.9952) at
-# 21.0 texts/s (21.8; 20.7). A new format is a new id, so older caches never mix in.
+# every x86 CPU, and the fast uint8 x int8 kernels are kept (benchmarks/embed_backends.py prints
+# their speed and retrieval_*.py their quality against fp32). A new format is a new id, so older
+# caches never mix in.
 INT8_SUFFIX = "#int8w7"
 INT8_FILE = "model_int8w7.onnx"
 

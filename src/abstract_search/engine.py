@@ -48,9 +48,9 @@ BUILD_POLICIES = ("missing", "stale", "never")
 def index_model_id(model: str | None) -> str:
     """The model id an index of this model is built with: int8 ONNX unless a backend was chosen.
 
-    int8 reads whole documents in one pass at 1.7x the speed of a plain sentence-transformers
-    encode (fp32 ONNX: 1.1x) on this CPU, with the same nDCG@10 on SciFact train and on the
-    workshop queries (benchmarks/embed_backends.py, benchmarks/retrieval_*.py).
+    int8 reads whole documents in one pass; its speed against a plain sentence-transformers
+    encode depends on the CPU (benchmarks/embed_backends.py prints it, with the CPU), and its
+    nDCG@10 against fp32 vectors is printed by benchmarks/retrieval_*.py.
     """
     from abstract_search import embed
 

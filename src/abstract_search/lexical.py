@@ -176,7 +176,7 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class LexicalConfig:
-    """BM25 settings; defaults are the SciFact-tuned Lucene variant (k1 0.9, b 0.4)."""
+    """BM25 settings; the defaults are Anserini's for BEIR (Lucene variant, k1 0.9, b 0.4)."""
 
     k1: float = 0.9
     b: float = 0.4

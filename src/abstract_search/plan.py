@@ -50,8 +50,8 @@ ITERATIONS_PER_ITEM = 6_000
 MIN_ITERATIONS = 250_000  # small sets get a longer walk per item: it is cheap there
 LONGEST_WALK = 2_000_000  # the retry after a walk that never got clear of speaker clashes
 MAX_GROUPINGS = 20  # with `within`, how many ways to give sessions a group are tried
-# Start temperature, as a fraction of a typical swap's score change; chosen among 0.1-2 on EMNLP
-# Findings papers (447, used by no benchmark) regrouped into random frames.
+# Start temperature, as a fraction of a typical swap's score change; chosen on the EMNLP Findings
+# papers (which no benchmark reports) regrouped into random frames.
 TEMPERATURE = 0.5
 
 
