@@ -115,7 +115,29 @@ def sidebar_filters(engine) -> dict:
     for name, label in (("speaker", "Speaker"), ("affiliation", "Affiliation")):
         chosen[name] = st.sidebar.text_input(label, value=param(name), key=f"filter_{name}").strip()
     set_params(**chosen)
-    return {k: v for k, v in chosen.items() if v not in ("", "any")}
+    filters = {k: v for k, v in chosen.items() if v not in ("", "any")}
+    extra = facet_filters(engine)
+    return {**filters, "extra": extra} if extra else filters
+
+
+def facet_filters(engine) -> tuple[tuple[str, str], ...]:
+    """A filter per extra table column with few values (a track, a decision); URL `where.COLUMN`."""
+    chosen = []
+    for column, options in service.facet_options(engine.records).items():
+        values = ["any", *options]
+        current = param(f"where.{column}", "any")
+        value = st.sidebar.selectbox(
+            column, values, index=values.index(current) if current in values else 0, key=f"filter_extra_{column}"
+        )
+        set_params(**{f"where.{column}": value})
+        if value != "any":
+            chosen.append((column, value))
+    return tuple(chosen)
+
+
+def extra_line(record) -> str:
+    """The record's extra columns as 'column: value · ...' (long values cut)."""
+    return " · ".join(f"{md(c)}: {md(v if len(v) <= 120 else v[:119] + '…')}" for c, v in record.extra)
 
 
 def hit_card(engine, hit, rank: int) -> None:
@@ -132,6 +154,8 @@ def hit_card(engine, hit, rank: int) -> None:
         if record.session:
             chips.append(f":gray-badge[{md(record.session)}]")
         st.markdown(" ".join(chips))
+        if record.extra:
+            st.caption(extra_line(record))
         if hit.snippet:
             st.markdown(marked(hit.snippet, hit.highlights))
         elif not record.abstract:
@@ -299,7 +323,7 @@ def page_planner(engine) -> None:
         value="",
         key="unavailable",
     )
-    fields = ["", "tags", "date", "kind", "affiliations"]
+    fields = ["", "tags", "date", "kind", "affiliations", *service.facet_options(items)]
     left, mid, right = st.columns(3)
 
     def field_name(field: str) -> str:
@@ -353,7 +377,8 @@ def page_planner(engine) -> None:
 
 
 BOOK_TYPES = (".pdf", ".txt")
-TABLE_TYPES = (".csv", ".tsv", ".jsonl")
+TABLE_TYPES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx")
+MAPPED_FIELDS = [f for f in service.TABLE_FIELDS if f not in service.TABLE_MULTI_FIELDS]  # one column each
 PROGRAM_TYPES = ["pdf", "docx", "html", "htm", "xlsx", "csv"]
 
 
@@ -364,7 +389,7 @@ def page_corpus(corpus: str) -> None:
     st.markdown(f"Serving **{md(corpus)}**: " + ", ".join(f"{n} {md(k)}s" for k, n in counts.items()))
     st.subheader("Bring your own")
     st.markdown(
-        "Upload a CSV or JSONL table of abstracts, or an abstract book as text or PDF. "
+        "Upload a table of abstracts (CSV, TSV, JSON Lines, JSON or XLSX), or an abstract book as text or PDF. "
         "A book is read first, so you can fix what the parser got wrong before building."
     )
     upload = st.file_uploader("File", type=[s[1:] for s in TABLE_TYPES + BOOK_TYPES], key="upload")
@@ -378,31 +403,60 @@ def page_corpus(corpus: str) -> None:
 
 
 def upload_table(upload, name: str) -> None:
-    """A table: map its columns, then build."""
-    suffix = Path(upload.name).suffix.lower()
+    """A table: read it with the import's own reader, confirm the guessed columns, then build."""
+    sheet_key = f"sheet_{upload.file_id}"  # a new file starts on its own first sheet
+    sheet = st.session_state.get(sheet_key)
     try:
-        header = service.table_columns(upload.getvalue(), suffix)
+        preview = service.table_preview(upload.getvalue(), upload.name, sheet)
     except service.UserError as err:
         st.error(str(err))
         return
-    guesses = service.guess_columns(header)
-    st.caption("Map the columns")
-    columns = {}
-    for column, field in zip(st.columns(4), ("title", "abstract", "speakers", "id"), strict=True):
-        choices = ["(none)", *header]
-        guess = guesses.get(field)
-        chosen = column.selectbox(
-            field, choices, index=choices.index(guess) if guess in choices else 0, key=f"col_{field}"
-        )
-        columns[field] = None if chosen == "(none)" else chosen
+    if len(preview.sheets) > 1:
+        st.selectbox("Sheet", preview.sheets, key=sheet_key)
+    st.caption(f"Read as {md(preview.source)}. Map the columns (guessed from the headers):")
+    for note in preview.notes:
+        st.info(note)
+    columns = map_columns(preview)
+    extra = preview.extra_columns(columns)
+    st.caption(
+        "Kept as extra columns (shown on the results, offered as filters and planner groups; a tag "
+        "column with one value a row is kept too): " + (", ".join(f"**{md(c)}**" for c in extra) or "none")
+    )
+    skip = st.checkbox("Skip rows that cannot be read (and list them) instead of stopping", key="skip_bad_rows")
     if not st.button("Build", type="primary", key="build"):
         return
+    build_table(upload, name, columns, preview.sheets and sheet, skip)
+
+
+def map_columns(preview) -> dict:
+    """A select box per record field and a multi-select for tags, preset to the guesses."""
+    columns: dict = {}
+    choices = ["(none)", *preview.header]
+    grid = st.columns(4)
+    for k, field in enumerate(MAPPED_FIELDS):
+        guess = preview.guesses.get(field, ("(none)",))[0]
+        chosen = grid[k % 4].selectbox(field, choices, index=choices.index(guess), key=f"col_{field}")
+        columns[field] = "" if chosen == "(none)" else chosen
+    for k, field in enumerate(service.TABLE_MULTI_FIELDS, start=len(MAPPED_FIELDS)):
+        guesses = list(preview.guesses.get(field, ()))
+        columns[field] = grid[k % 4].multiselect(field, list(preview.header), default=guesses, key=f"col_{field}")
+    return columns
+
+
+def build_table(upload, name: str, columns: dict, sheet, skip: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / upload.name
         path.write_bytes(upload.getvalue())
         progress = st.progress(0.0, text="Reading the file…")
         try:
-            report = service.add_corpus(path, name, columns, progress=lambda f, text: progress.progress(f, text=text))
+            report = service.add_corpus(
+                path,
+                name,
+                columns,
+                progress=lambda f, text: progress.progress(f, text=text),
+                sheet=sheet or None,
+                skip_bad_rows=skip,
+            )
         except service.UserError as err:
             st.error(str(err))
             return

@@ -123,6 +123,39 @@ def mini_engine(mini_corpus, tmp_path, fake_embedder):
     return Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path / "index", progress=False)
 
 
+@pytest.fixture()
+def fake_cli(monkeypatch, tmp_path, fake_embedder):
+    """Points the CLI (and the engines it opens) at a private index root and the fake embedder."""
+    import abstract_search.embed as embed
+    import abstract_search.embed_cache as embed_cache
+    import abstract_search.engine as engine
+    import abstract_search.index as index
+
+    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
+    monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
+    monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
+    return tmp_path
+
+
+def write_file(folder: Path, name: str, content: str | bytes) -> Path:
+    """A file in `folder` holding `content` (text is written as UTF-8)."""
+    path = folder / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def import_error(path: Path, **options) -> str:
+    """The message of the CorpusError that ingesting `path` raises (the test fails when none is)."""
+    from abstract_search.ingest import ingest_file
+    from abstract_search.records import CorpusError
+
+    with pytest.raises(CorpusError) as err:
+        ingest_file(path, **options)
+    return str(err.value)
+
+
 def run_python(code: str) -> str:
     """Runs a snippet in a fresh interpreter (to see what it imports) and returns its stdout."""
     import subprocess

@@ -123,7 +123,9 @@ def test_planner_takes_a_soft_preference_and_explains_a_hard_grouping_that_canno
     assert "cannot be split into sessions of sizes" in at.error[0].value
 
 
-def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
+@pytest.fixture()
+def private_data(tmp_path, monkeypatch):
+    """data/ and index/ in tmp_path, with the bundled corpus copied in."""
     from abstract_search import index, records, service
 
     monkeypatch.setattr(records, "DATA_DIR", tmp_path / "data")
@@ -133,6 +135,13 @@ def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
     (tmp_path / "data" / "workshop2025.jsonl").write_bytes(
         Path(records.__file__).parents[2].joinpath("data", "workshop2025.jsonl").read_bytes()
     )
+    return tmp_path
+
+
+def test_corpus_upload_maps_columns_builds_and_reports(private_data):
+    from abstract_search import service
+
+    tmp_path = private_data
     table = (
         "Paper,Summary,Authors\n"
         '"Boroxol rings in B2O3 glass","Rings of three BO3 units dominate vitreous B2O3.","A. One"\n'
@@ -144,9 +153,17 @@ def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
     assert_clean(at)
     assert at.text_input(key="new_name").value == "my-meeting"
     assert at.selectbox(key="col_speakers").value == "Authors"  # guessed from a common name
+    assert at.selectbox(key="col_title").value == "(none)"
     at.selectbox(key="col_title").set_value("Paper")
     at.selectbox(key="col_abstract").set_value("Summary")
-    at.selectbox(key="col_speakers").set_value("Authors")
+    at.button(key="build").click().run()
+    assert not at.exception and not at.success  # strict: the bad row stops the import
+    assert at.error[0].value.endswith(
+        "My Meeting.csv:4: column 'Paper' (title) is empty; nothing was imported "
+        "(--skip-bad-rows imports the other rows and lists these)"
+    )
+    assert not (tmp_path / "data" / "my-meeting.jsonl").exists()
+    at.checkbox(key="skip_bad_rows").check()
     at.button(key="build").click().run()
     assert_clean(at)
     assert any("Built **my\\-meeting**: 2 papers; 1 row(s) skipped" in s.value for s in at.success)
@@ -154,3 +171,37 @@ def test_corpus_upload_maps_columns_builds_and_reports(tmp_path, monkeypatch):
     assert (tmp_path / "index" / "my-meeting" / "manifest.json").is_file()
     hits = service.search(service.open_engine("my-meeting"), "boroxol", top_k=1)
     assert hits[0].title == "Boroxol rings in B2O3 glass"
+
+
+TRACKS = (
+    "Title,Abstract,Authors,Track,Decision,Slides\n"
+    "Boroxol rings in B2O3 glass,Rings of three BO3 units dominate vitreous B2O3.,Ann Lee,Oxides,accept,s1.pdf\n"
+    "Silica under pressure,Silica glass densifies when compressed.,Bo Chen,Oxides,accept,s2.pdf\n"
+    "Metallic glass ductility,Shear bands carry the plastic flow of metallic glass.,Cy Dee,Metals,reject,s3.pdf\n"
+    "Copper zirconium glass,Cu-Zr glass forms icosahedral clusters.,Ed Fox,Metals,accept,s4.pdf\n"
+)
+
+
+def test_extra_columns_are_mapped_kept_and_become_filters(private_data):
+    at = run_app("Corpus")
+    at.file_uploader(key="upload").upload("glass.csv", TRACKS.encode(), "text/csv").run()
+    assert_clean(at)
+    assert at.multiselect(key="col_tags").value == ["Track"]
+    kept = next(c.value for c in at.caption if c.value.startswith("Kept as extra columns"))
+    assert kept.endswith("**Track**, **Decision**, **Slides**")
+    at.button(key="build").click().run()
+    assert_clean(at)
+    at = run_app(None, corpus="glass", q="glass")
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="filter_extra_Track").options == ["any", "Metals", "Oxides"]
+    assert at.sidebar.selectbox(key="filter_extra_Decision").options == ["any", "accept", "reject"]
+    assert "filter_extra_Slides" not in [s.key for s in at.sidebar.selectbox]  # every value differs
+    at.sidebar.selectbox(key="filter_extra_Track").set_value("Metals").run()
+    assert_clean(at)
+    titles = sorted(t.split(". ", 1)[1] for t in card_titles(at))
+    assert titles == ["Copper zirconium glass", "Metallic glass ductility"]
+    assert at.query_params["where.Track"] == "Metals"
+    assert any(c.value.startswith("Track: Metals · Decision: ") for c in at.caption)
+    at = run_app("Session planner", corpus="glass")
+    assert_clean(at)
+    assert "Track" in at.selectbox(key="within").options

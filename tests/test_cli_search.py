@@ -9,22 +9,6 @@ import pytest
 from abstract_search.cli import main
 
 
-@pytest.fixture()
-def fake_cli(monkeypatch, tmp_path, fake_embedder):
-    """Points the CLI at a private index root and the fake embedder."""
-    import abstract_search.embed as embed
-    import abstract_search.embed_cache as embed_cache
-    import abstract_search.engine as engine
-    import abstract_search.index as index
-
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
-    return tmp_path
-
-
 def _json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 

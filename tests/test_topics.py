@@ -179,20 +179,11 @@ def test_workshop_corpus_has_several_real_topics(workshop_records, real_embedder
 
 
 @pytest.fixture()
-def themed_cli(monkeypatch, tmp_path, fake_embedder):
+def themed_cli(fake_cli):
     """A 12-record themed corpus file, with the CLI pointed at a private index and the fake embedder."""
-    import abstract_search.embed as embed
-    import abstract_search.embed_cache as embed_cache
-    import abstract_search.engine as engine
-    import abstract_search.index as index
     from abstract_search.records import write_records
 
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
-    monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
-    return write_records(themed_records(12), tmp_path / "themed.jsonl")
+    return write_records(themed_records(12), fake_cli / "themed.jsonl")
 
 
 def test_cli_topics_json_shape(themed_cli, capsys):

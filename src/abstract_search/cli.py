@@ -20,36 +20,71 @@ def _print_json(obj) -> None:
 # --- ingest -------------------------------------------------------------------------------
 
 
+# The fields `--col` maps, as abstract_search.ingest.tables.FIELDS has them (kept literal so that
+# `--help` imports nothing; a test checks the two agree).
+COL_FIELDS = "title, abstract, speakers, affiliations, id, kind, number, session, date, start, end, tags, references"
+
+
 def _add_ingest(sub) -> None:
     p = sub.add_parser(
         "ingest",
-        help="turn an abstract book (.txt/.pdf) or a table (.csv/.jsonl) into a corpus",
-        description="Turn an abstract book (text or PDF) or a CSV/JSONL table into corpus records.",
+        help="turn an abstract book (.txt/.pdf) or a table (.csv/.tsv/.jsonl/.json/.xlsx) into a corpus",
+        description="Turn an abstract book (text or PDF) or a table (CSV, TSV, JSON Lines, JSON list, XLSX) "
+        "into corpus records. A table is strict: one bad row fails the import and nothing is written, "
+        "unless --skip-bad-rows. Columns no field takes are kept on each record as extra columns.",
     )
-    p.add_argument("source", help="abstract book (.txt, .pdf) or table (.csv, .jsonl)")
+    p.add_argument("source", help="abstract book (.txt, .pdf) or table (.csv, .tsv, .jsonl, .json, .xlsx)")
     p.add_argument("--out", required=True, help="where to write the records (.jsonl)")
     p.add_argument("--program", default=None, help="the program in a separate file (.pdf, .docx, .html, .xlsx, .csv)")
-    p.add_argument("--title-col", default=None, help="table column holding the title (default: title)")
-    p.add_argument("--abstract-col", default=None, help="table column holding the abstract (default: abstract)")
-    p.add_argument("--id-col", default=None, help="table column holding a stable id (default: id, else row number)")
-    p.add_argument("--speakers-col", default=None, help="table column holding authors/speakers")
+    p.add_argument(
+        "--col",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help=f"table column feeding a record field ({COL_FIELDS}); repeatable, tags may take several "
+        "columns; FIELD= maps none. Unset fields are guessed from the headers (see the report)",
+    )
+    for field, what in (("title", "the title"), ("abstract", "the abstract"), ("id", "a stable id")):
+        p.add_argument(f"--{field}-col", default=None, help=f"table column holding {what} (same as --col {field}=)")
+    p.add_argument("--speakers-col", default=None, help="table column holding authors/speakers (--col speakers=)")
+    p.add_argument("--sheet", default=None, metavar="NAME", help="the sheet of an .xlsx workbook (default: the first)")
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the rows that read and list every row left out with its reason (default: fail on the first)",
+    )
     p.add_argument("--kind", default=None, help="kind for table rows: talk, poster or paper (default: paper)")
     p.add_argument("--json", action="store_true", help="print the ingestion report as JSON")
     p.set_defaults(run=_run_ingest)
 
 
+def _ingest_columns(args) -> dict[str, list[str]]:
+    """--col options with the older --title-col style aliases folded in."""
+    from abstract_search.ingest.tables import parse_col_options
+
+    columns = parse_col_options(args.col)
+    for field in ("title", "abstract", "id", "speakers"):
+        alias = getattr(args, f"{field}_col")
+        if alias is None:
+            continue
+        if field in columns:
+            raise CorpusError(f"--{field}-col and --col {field}= both name the {field} column; give one")
+        columns[field] = [alias]
+    return columns
+
+
 def _run_ingest(args) -> int:
     from abstract_search.ingest import ingest_file
-
-    columns = {
-        "title": args.title_col,
-        "abstract": args.abstract_col,
-        "id": args.id_col,
-        "speakers": args.speakers_col,
-    }
-    result = ingest_file(args.source, program=args.program, columns=columns, kind=args.kind)
     from abstract_search.records import write_records
 
+    result = ingest_file(
+        args.source,
+        program=args.program,
+        columns=_ingest_columns(args),
+        kind=args.kind,
+        sheet=args.sheet,
+        skip_bad_rows=args.skip_bad_rows,
+    )
     write_records(result.records, args.out)
     if args.json:
         _print_json(result.report_json())
@@ -101,6 +136,13 @@ def _add_search(sub) -> None:
     p.add_argument("--top-k", type=int, default=10, help="number of hits (default 10)")
     for name in ("kind", "date", "session", "tag", "speaker", "affiliation"):
         p.add_argument(f"--{name}", default=None, help=f"only hits with this {name}")
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="only hits whose extra column (one kept from a table, e.g. track) has this value; repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_run_search)
 
@@ -125,6 +167,19 @@ def _print_hits(hits) -> None:
             print(f"    also matched: {', '.join(elsewhere)}")
 
 
+def _where_pairs(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """--where COLUMN=VALUE options as (column, value) pairs."""
+    from abstract_search.search import QueryError
+
+    pairs = []
+    for value in values:
+        column, sep, wanted = value.partition("=")
+        if not sep or not column.strip() or not wanted.strip():
+            raise QueryError(f"--where {value!r}: use COLUMN=VALUE, e.g. --where track=Summarization")
+        pairs.append((column.strip(), wanted.strip()))
+    return tuple(pairs)
+
+
 def _run_search(args) -> int:
     from abstract_search.engine import Engine
     from abstract_search.search import Filters, QueryError
@@ -140,6 +195,7 @@ def _run_search(args) -> int:
         tag=args.tag,
         speaker=args.speaker,
         affiliation=args.affiliation,
+        extra=_where_pairs(args.where),
     )
     if args.batch is not None:
         try:

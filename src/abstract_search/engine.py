@@ -268,6 +268,7 @@ class Engine:
             date=record.date,
             session=record.session,
             rank=rank,
+            extra=record.extra,
         )
 
     def _snippet(self, row: int, query_tokens: set[str], vector: np.ndarray | None) -> Snippet:

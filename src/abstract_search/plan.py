@@ -24,7 +24,7 @@ from abstract_search.plan_frame import (
     build_allowed,
     explain_clashes,
     explain_unseatable,
-    group_value,
+    group_values,
     iter_allowed,
     speaker_mates,
 )
@@ -121,7 +121,7 @@ def _similarity(embeddings: np.ndarray) -> np.ndarray:
 
 def _same_value(records: Sequence[Abstract], field: str) -> np.ndarray:
     """1 where two different items share their value of `field`, else 0."""
-    values = [group_value(r, field, option="--prefer-within") for r in records]
+    values = group_values(records, field, option="--prefer-within")
     codes = np.unique(np.array(values, dtype=object), return_inverse=True)[1]
     same = (codes[:, None] == codes[None, :]).astype(np.float64)
     np.fill_diagonal(same, 0.0)

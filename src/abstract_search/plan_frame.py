@@ -96,13 +96,37 @@ def speaker_mates(records: Sequence[Abstract]) -> tuple[np.ndarray, np.ndarray]:
     return pointer, flat
 
 
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Abstract) if f.name != "extra")
+
+
 def group_value(record: Abstract, field: str, option: str = "--within") -> str:
-    """The value of a record field used by `within` (a tuple field counts as a whole)."""
-    names = [f.name for f in dataclasses.fields(Abstract)]
-    if field not in names:
-        raise PlanError(f"{option} {field!r} is not a record field; valid: {', '.join(names)}")
+    """The value of a record field, or of an extra column, used by `within` (a tuple field counts as a whole)."""
+    if field not in _RECORD_FIELDS:
+        return record.extra_value(group_field(field, [record], option))
     value = getattr(record, field)
     return "|".join(value) if isinstance(value, tuple) else str(value if value is not None else "")
+
+
+def group_field(field: str, records: Sequence[Abstract], option: str = "--within") -> str:
+    """`field` checked against the record fields and the extra columns of `records` (any case for those)."""
+    if field in _RECORD_FIELDS:
+        return field
+    columns = sorted({key for r in records for key, _ in r.extra})
+    by_case = {c.casefold(): c for c in columns}
+    if field.casefold() in by_case:
+        return by_case[field.casefold()]
+    raise PlanError(
+        f"{option} {field!r} is not a record field; valid: {', '.join(_RECORD_FIELDS)}; "
+        f"extra columns: {', '.join(columns) or '(none in this corpus)'}"
+    )
+
+
+def group_values(records: Sequence[Abstract], field: str, option: str = "--within") -> list[str]:
+    """Each record's value of `field` (a record field or an extra column), checked once for all."""
+    field = group_field(field, records, option)
+    if field in _RECORD_FIELDS:
+        return [group_value(r, field, option) for r in records]
+    return [r.extra_value(field) for r in records]
 
 
 def _split_evenly(total: int, parts: int) -> list[int]:
@@ -198,7 +222,8 @@ def iter_allowed(
     """
     n_items, n_sessions = len(records), frame.n_sessions
     index = {r.id: i for i, r in enumerate(records)}
-    counts = Counter(group_value(r, constraints.within) for r in records) if constraints.within else None
+    values = group_values(records, constraints.within) if constraints.within else None
+    counts = Counter(values) if values is not None else None
     pins: dict[int, int] = {}
     for item_id, session in constraints.pins:
         if item_id not in index:
@@ -209,7 +234,7 @@ def iter_allowed(
     pinned_groups: dict[int, str] = {}
     if counts is not None:
         for i, k in pins.items():
-            g = group_value(records[i], constraints.within)
+            g = values[i]
             if pinned_groups.setdefault(k, g) != g:
                 raise PlanError(
                     f"session {k + 1} has pins from two {constraints.within} groups "
@@ -220,9 +245,7 @@ def iter_allowed(
         sizes = np.bincount(labels, minlength=n_sessions).tolist()
         mappings = [
             [
-                group_value(records[int(np.flatnonzero(labels == k)[0])], constraints.within)
-                if counts is not None and sizes[k]
-                else ""
+                values[int(np.flatnonzero(labels == k)[0])] if counts is not None and sizes[k] else ""
                 for k in range(n_sessions)
             ]
         ]
@@ -263,7 +286,7 @@ def iter_allowed(
             raise PlanError(f"{count} items are pinned to session {k + 1}, which has {cap} seats")
     slots = np.array([p.slot for p in frame.places])
     _check_pinned_clashes(records, pins, slots)
-    item_groups = np.array([group_value(r, constraints.within) for r in records], dtype=object) if counts else None
+    item_groups = np.array(values, dtype=object) if counts else None
     problem, yielded = "", False
     for groups in mappings:
         allowed = np.ones((n_items, n_sessions), dtype=np.bool_)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -50,12 +50,24 @@ class Abstract:
     references: tuple[str, ...] = ()
     pages: str = ""  # where a book printed it ("12" or "12-13"), for the review
     figure_captions: tuple[str, ...] = field(default=(), compare=False)
+    # The columns of a table that no field took, as (column, text) pairs in the table's order:
+    # a track, a decision, a URL stay searchable by filter and usable as a --within group.
+    extra: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id.strip():
             raise CorpusError("record has an empty id")
         if self.kind not in KINDS:
             raise CorpusError(f"record {self.id}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if isinstance(self.extra, Mapping):  # Abstract(**record.to_json()) hands back an object
+            object.__setattr__(self, "extra", tuple(self.extra.items()))
+        for pair in self.extra:
+            if not (len(pair) == 2 and all(isinstance(part, str) for part in pair) and pair[0].strip()):
+                raise CorpusError(f"record {self.id}: extra holds {pair!r}; it maps column names to text")
+
+    def extra_value(self, column: str) -> str:
+        """The text of an extra column ('' when this record has none)."""
+        return next((value for key, value in self.extra if key == column), "")
 
     @property
     def text(self) -> str:
@@ -63,10 +75,19 @@ class Abstract:
         return f"{self.title}. {self.abstract}".strip() if self.abstract else self.title
 
     def to_json(self) -> dict:
+        """The record as a JSON object; `extra` is an object, left out when empty.
+
+        Leaving it out keeps the JSON (and so the corpus hash) of a record without extra
+        columns what it was before they existed: built indexes stay valid.
+        """
         data = dataclasses.asdict(self)
         for key, value in data.items():
             if isinstance(value, tuple):
                 data[key] = list(value)
+        if self.extra:
+            data["extra"] = dict(self.extra)
+        else:
+            del data["extra"]
         return data
 
     @classmethod
@@ -90,6 +111,10 @@ class Abstract:
             if f.name == "number":
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise CorpusError(f"{prefix}field 'number' must be an integer, got {value!r}")
+            elif f.name == "extra":
+                if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                    raise CorpusError(f"{prefix}field 'extra' must be an object of strings (column: text)")
+                value = tuple(value.items())
             elif f.type.startswith("tuple"):
                 if isinstance(value, str):
                     value = [value]
@@ -158,7 +183,7 @@ def write_records(records: Iterable[Abstract], path: str | Path) -> Path:
     return write_atomically(path, write)
 
 
-_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Abstract))
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Abstract) if f.name != "extra")
 
 
 def text_hash(text: str) -> str:
@@ -169,12 +194,15 @@ def text_hash(text: str) -> str:
 def corpus_hash(records: Sequence[Abstract]) -> str:
     """A content hash of a corpus: an index built from other records is refused.
 
-    Each record is hashed as the JSON of its fields (tuples serialise as lists, so this equals
-    `to_json`), read directly rather than through `dataclasses.asdict`, which is twice as slow.
+    Each record is hashed as the JSON of its fields (tuples serialise as lists and `extra` as
+    an object, left out when empty, so this equals `to_json`), read directly rather than
+    through `dataclasses.asdict`, which is twice as slow.
     """
     digest = hashlib.sha256()
     for record in records:
         fields = {name: getattr(record, name) for name in _FIELD_NAMES}
+        if record.extra:
+            fields["extra"] = dict(record.extra)
         digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
         digest.update(b"\n")
     return digest.hexdigest()

@@ -73,6 +73,7 @@ class Hit:
     date: str = ""
     session: str = ""
     rank: int = 0
+    extra: tuple[tuple[str, str], ...] = ()  # the record's extra table columns
 
     def marked_snippet(self) -> str:
         """The snippet with matched words as «word» (for terminals; the app renders spans)."""
@@ -86,6 +87,7 @@ class Hit:
         data["affiliations"] = list(self.affiliations)
         data["matched_terms"] = list(self.matched_terms)
         data["highlights"] = [list(span) for span in self.highlights]
+        data["extra"] = dict(self.extra)
         data["snippet_marked"] = self.marked_snippet()
         return data
 
@@ -169,7 +171,8 @@ def candidate_rows(
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on results. kind/date/tag must equal a corpus value (case-insensitive);
-    speaker/affiliation/session match a part of one ("Deringer", "Alfred", "Day 2")."""
+    speaker/affiliation/session match a part of one ("Deringer", "Alfred", "Day 2"); extra holds
+    (column, value) pairs that must equal a record's extra column (a table's "track", "decision")."""
 
     kind: str | None = None
     date: str | None = None
@@ -177,12 +180,13 @@ class Filters:
     tag: str | None = None
     speaker: str | None = None
     affiliation: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
     _fields: tuple[str, ...] = field(
         default=("kind", "date", "session", "tag", "speaker", "affiliation"), init=False, repr=False, compare=False
     )
 
     def is_empty(self) -> bool:
-        return all(getattr(self, name) in (None, "") for name in self._fields)
+        return all(getattr(self, name) in (None, "") for name in self._fields) and not self.extra
 
 
 def _fold(text: str) -> str:
@@ -199,6 +203,25 @@ _VALUES = {
     "affiliation": lambda r: r.affiliations,
 }
 _PARTIAL = {"speaker", "affiliation", "session"}
+
+
+def _shown(values: Sequence[str]) -> str:
+    return ", ".join(values[:40]) + (f", ... ({len(values)} in all)" if len(values) > 40 else "")
+
+
+def _extra_mask(records: Sequence[Abstract], column: str, wanted: str) -> np.ndarray:
+    """Records whose extra column equals `wanted` (case- and accent-insensitive)."""
+    columns = sorted({key for r in records for key, _ in r.extra})
+    if column not in columns:
+        raise FilterError(
+            f"no record has an extra column {column!r}; extra columns: {', '.join(columns) or '(none in this corpus)'}"
+        )
+    key = _fold(wanted)
+    passes = np.array([_fold(r.extra_value(column)) == key for r in records])
+    if not passes.any():
+        valid = sorted({r.extra_value(column) for r in records} - {""})
+        raise FilterError(f"no record has {column} {wanted!r}; valid {column} values: {_shown(valid)}")
+    return passes
 
 
 def filter_mask(records: Sequence[Abstract], filters: Filters | None) -> np.ndarray | None:
@@ -218,9 +241,11 @@ def filter_mask(records: Sequence[Abstract], filters: Filters | None) -> np.ndar
             passes = np.array([key in vs for vs in values])
         if not passes.any():
             valid = sorted({v for r in records for v in get(r) if v})
-            shown = ", ".join(valid[:40]) + (f", ... ({len(valid)} in all)" if len(valid) > 40 else "")
             raise FilterError(
-                f"no record has {name} {wanted!r}; valid {name} values: {shown or '(none in this corpus)'}"
+                f"no record has {name} {wanted!r}; valid {name} values: {_shown(valid) or '(none in this corpus)'}"
             )
         mask &= passes
+    for column, wanted in filters.extra:
+        if wanted not in (None, ""):
+            mask &= _extra_mask(records, column, wanted)
     return mask

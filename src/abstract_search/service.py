@@ -7,10 +7,8 @@ the corpus hash they came from, so a rebuilt corpus never shows stale topics.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
@@ -30,6 +28,8 @@ from abstract_search.ingest.review import (
     review_rows,
     save_corrections,
 )
+from abstract_search.ingest.tables import FIELDS as TABLE_FIELDS
+from abstract_search.ingest.tables import MULTI_FIELDS as TABLE_MULTI_FIELDS
 from abstract_search.records import DATA_DIR, DEFAULT_CORPUS, KINDS, Abstract, CorpusError, write_records
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 UserError = CorpusError  # every error meant for a person derives from it
 
-__all__ = ["DEFAULT_CORPUS", "KINDS", "UserError"]
+__all__ = ["DEFAULT_CORPUS", "KINDS", "TABLE_FIELDS", "TABLE_MULTI_FIELDS", "UserError"]
 
 
 def available_corpora() -> list[str]:
@@ -71,6 +71,24 @@ def filter_options(records: Sequence[Abstract]) -> dict[str, list[str]]:
         "date": sorted({r.date for r in records if r.date}),
         "session": sorted({r.session for r in records if r.session}),
         "tag": sorted({t for r in records for t in r.tags}),
+    }
+
+
+MAX_FACET_VALUES = 30  # an extra column with more values than this is not offered as a filter
+
+
+def facet_options(records: Sequence[Abstract], max_values: int = MAX_FACET_VALUES) -> dict[str, list[str]]:
+    """The extra columns that make useful filters (2 to `max_values` values, one shared by two
+    records or more: a track, a decision; not a URL) and the values each can take."""
+    values: dict[str, dict[str, int]] = {}
+    for r in records:
+        for column, value in r.extra:
+            counts = values.setdefault(column, {})
+            counts[value] = counts.get(value, 0) + 1
+    return {
+        column: sorted(counts)
+        for column, counts in values.items()
+        if 2 <= len(counts) <= max_values and max(counts.values()) > 1
     }
 
 
@@ -191,46 +209,14 @@ def corpus_name_for(filename: str) -> str:
     return stem or "my-corpus"
 
 
-def table_columns(data: bytes, suffix: str) -> list[str]:
-    """The column names of an uploaded CSV/TSV header or of the keys of JSONL rows."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise UserError(f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); re-save it as UTF-8") from None
-    if suffix == ".jsonl":
-        keys: dict[str, None] = {}
-        for line in text.splitlines()[:200]:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(row, dict):
-                keys.update(dict.fromkeys(row))
-        if not keys:
-            raise UserError("no JSON object found in the first 200 lines")
-        return list(keys)
-    header = next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), [])
-    if not header:
-        raise UserError("the file is empty")
-    return [h.strip() for h in header]
+def table_preview(data: bytes, filename: str, sheet: str | None = None):
+    """An uploaded table's columns, how it was read and the guessed mapping: the import's own reader."""
+    from abstract_search.ingest.tables import SUFFIXES, preview_table
 
-
-def guess_columns(header: Sequence[str]) -> dict[str, str]:
-    """Which columns probably hold the title, abstract, speakers and id."""
-    from abstract_search.ingest.tables import ABSTRACT_ALIASES, SPEAKER_ALIASES
-
-    lowered = {h.lower(): h for h in header}
-    guesses = {}
-    for field, aliases in (
-        ("title", ("title",)),
-        ("abstract", ABSTRACT_ALIASES),
-        ("speakers", SPEAKER_ALIASES),
-        ("id", ("id", "_id", "uid")),
-    ):
-        found = next((lowered[a] for a in aliases if a in lowered), None)
-        if found:
-            guesses[field] = found
-    return guesses
+    path = Path(filename)
+    if path.suffix.lower() not in SUFFIXES:
+        raise UserError(f"{path.name}: not a table; use one of {', '.join(SUFFIXES)}")
+    return preview_table(path, data, sheet)
 
 
 def corrections_path(name: str) -> Path:
@@ -267,7 +253,13 @@ def _saved_corrections(name: str, sha256: str, records: Sequence[Abstract]) -> t
 
 
 def read_upload(
-    path: Path, program: Path | None = None, columns: dict | None = None, *, name: str | None = None
+    path: Path,
+    program: Path | None = None,
+    columns: dict | None = None,
+    *,
+    name: str | None = None,
+    sheet: str | None = None,
+    skip_bad_rows: bool = False,
 ) -> Upload:
     """Reads a file for review and finds the corrections saved for this very file under `name`.
 
@@ -276,7 +268,7 @@ def read_upload(
     """
     from abstract_search.ingest import ingest_file
 
-    result = ingest_file(path, program=program, columns=columns or {})
+    result = ingest_file(path, program=program, columns=columns or {}, sheet=sheet, skip_bad_rows=skip_bad_rows)
     name = corpus_name_for(name or path.name)
     sha256 = file_sha256(path)
     corrections, notes = _saved_corrections(name, sha256, result.records)
@@ -322,15 +314,19 @@ def add_corpus(
     name: str,
     columns: dict | None = None,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    sheet: str | None = None,
+    skip_bad_rows: bool = False,
 ) -> AddReport:
     """Ingests a file as data/NAME.jsonl and builds its index, without a review.
 
     Corrections saved for this very file are re-applied; the default corpus is never replaced.
+    A table is strict unless `skip_bad_rows` (then the rows left out are in the report).
     """
     say = progress or (lambda fraction, text: None)
     name = _checked_name(name)
     say(0.1, "Reading and checking the file…")
-    upload = read_upload(path, None, columns, name=name)
+    upload = read_upload(path, None, columns, name=name, sheet=sheet, skip_bad_rows=skip_bad_rows)
     report = save_corpus(name, upload.records, upload.corrections, upload.book_sha256, progress)
     return dataclasses.replace(
         report,

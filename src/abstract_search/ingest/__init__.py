@@ -16,11 +16,12 @@ from pathlib import Path
 from abstract_search.ingest.book import Book, ProgramEntry, parse_book
 from abstract_search.ingest.match import Match, match_bodies
 from abstract_search.ingest.reader import read_text_file
+from abstract_search.ingest.tables import SUFFIXES as TABLE_FILE_SUFFIXES
 from abstract_search.ingest.tables import read_table
 from abstract_search.records import Abstract, CorpusError
 
 BOOK_SUFFIXES = {".txt", ".text", ".pdf"}
-TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson"}
+TABLE_SUFFIXES = set(TABLE_FILE_SUFFIXES)
 
 
 @dataclass
@@ -232,8 +233,14 @@ def ingest_file(
     columns: dict | None = None,
     kind: str | None = None,
     embedder=None,
+    sheet: str | None = None,
+    skip_bad_rows: bool = False,
 ) -> IngestResult:
-    """Reads any supported file into records, with a report."""
+    """Reads any supported file into records, with a report.
+
+    A table is strict: a bad row fails the import unless `skip_bad_rows`; `sheet` picks an
+    XLSX sheet (the first by default).
+    """
     path = Path(source)
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
@@ -250,8 +257,8 @@ def ingest_file(
         if program_path is not None:
             result.warnings.append(f"{program_path}: this text book carries its own program; the file was not read")
     elif suffix in TABLE_SUFFIXES:
-        records, skipped, warnings = read_table(path, columns or {}, kind or "paper")
-        result = IngestResult("", records, [], warnings, [], skipped)
+        table = read_table(path, columns or {}, kind or "paper", sheet=sheet, skip_bad_rows=skip_bad_rows)
+        result = IngestResult("", table.records, table.lines, table.warnings, [], table.skipped)
     else:
         raise CorpusError(
             f"{path}: unsupported file type {suffix or '(none)'}; use one of "

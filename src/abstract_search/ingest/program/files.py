@@ -16,6 +16,7 @@ from abstract_search.ingest.program.model import Program
 from abstract_search.ingest.program.rows import feed_rows
 from abstract_search.ingest.program.text import Builder, feed_lines
 from abstract_search.ingest.reader import read_text_file
+from abstract_search.ingest.tables.values import cell_text
 from abstract_search.records import CorpusError
 
 
@@ -125,26 +126,6 @@ def _ancestors(node):
         node = node.parent
 
 
-def _cell_text(value) -> str:
-    """A spreadsheet value as printed: times as HH:MM, whole numbers without '.0'."""
-    from datetime import date, datetime, time, timedelta
-
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, timedelta):
-        minutes = int(value.total_seconds() // 60)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def read_xlsx(path: Path) -> list[TextPart | TablePart]:
     """The first sheet (python-calamine)."""
     from python_calamine import CalamineWorkbook
@@ -154,7 +135,7 @@ def read_xlsx(path: Path) -> list[TextPart | TablePart]:
         rows = sheet.to_python()
     except Exception as err:  # noqa: BLE001 - calamine raises its own error types per format
         raise CorpusError(f"{path}: cannot read this spreadsheet ({type(err).__name__}: {err})") from None
-    return [TablePart([[_cell_text(v) for v in row] for row in rows], f"{path.name}: sheet 1")]
+    return [TablePart([[cell_text(v) for v in row] for row in rows], f"{path.name}: sheet 1")]
 
 
 def read_csv(path: Path) -> list[TextPart | TablePart]:
