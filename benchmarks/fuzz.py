@@ -33,7 +33,8 @@ import numpy as np  # noqa: E402
 from abstract_search.records import CorpusError, read_records  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "fuzz.json"
-BOOK = ROOT / "data" / "workshop2025_abstract_book.txt"
+BUNDLED = ROOT / "src" / "abstract_search" / "bundled"
+BOOK = BUNDLED / "workshop2025_abstract_book.txt"
 ODD = [
     "\x00", "\u200b", "\u202e", "\ufeff", "\t", "\r\n", "🧪", "é", "e\u0301", "ß", "İ", "Ω", "β", "₂", "⁺",
     "(", ")", "((", "))", "[", "]", "{", "}", "*", "?", "+", "\\", "|", "^", "$", ".", "-", "–", "—", "'", '"',
@@ -217,7 +218,7 @@ def fuzz_files(count: int, rng: random.Random, failures: dict, folder: Path) -> 
 
     from abstract_search.ingest import ingest_file
 
-    records = read_records(ROOT / "data" / "workshop2025.jsonl")
+    records = read_records(BUNDLED / "workshop2025.jsonl")
     embedder = FakeEmbedder()
     book = BOOK.read_text(encoding="utf-8")
     outcomes = {

@@ -13,8 +13,34 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "data" / "workshop2025_abstract_book.txt"  # the bundled corpus's source, in the repository
-WORKSHOP = ROOT / "data" / "workshop2025.jsonl"
+BUNDLED = ROOT / "src" / "abstract_search" / "bundled"
+BOOK = BUNDLED / "workshop2025_abstract_book.txt"  # the bundled corpus's source, in the repository
+WORKSHOP = BUNDLED / "workshop2025.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_folders(tmp_path_factory):
+    """Every test runs with its own data and index folders: a test run never writes to the
+    user's data/ or index/ (tests that need other folders set the variables themselves)."""
+    saved = {key: os.environ.get(key) for key in ("ABSTRACT_SEARCH_DATA", "ABSTRACT_SEARCH_INDEX")}
+    os.environ["ABSTRACT_SEARCH_DATA"] = str(tmp_path_factory.mktemp("data"))
+    os.environ["ABSTRACT_SEARCH_INDEX"] = str(tmp_path_factory.mktemp("index"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process; a test that changes the environment gets them anew."""
+    from abstract_search.settings import settings
+
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
 
 
 class FakeEmbedder:
@@ -127,12 +153,9 @@ def mini_engine(mini_corpus, tmp_path, fake_embedder):
 def fake_cli(monkeypatch, tmp_path, fake_embedder):
     """Points the CLI (and the engines it opens) at a private index root and the fake embedder."""
     import abstract_search.embed as embed
-    import abstract_search.embed_cache as embed_cache
     import abstract_search.engine as engine
-    import abstract_search.index as index
 
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)

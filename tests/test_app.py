@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from abstract_search.settings import BUNDLED_DATA
+
 pytestmark = pytest.mark.slow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -126,14 +128,12 @@ def test_planner_takes_a_soft_preference_and_explains_a_hard_grouping_that_canno
 @pytest.fixture()
 def private_data(tmp_path, monkeypatch):
     """data/ and index/ in tmp_path, with the bundled corpus copied in."""
-    from abstract_search import index, records, service
 
-    monkeypatch.setattr(records, "DATA_DIR", tmp_path / "data")
-    monkeypatch.setattr(service, "DATA_DIR", tmp_path / "data")
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setenv("ABSTRACT_SEARCH_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "workshop2025.jsonl").write_bytes(
-        Path(records.__file__).parents[2].joinpath("data", "workshop2025.jsonl").read_bytes()
+        (BUNDLED_DATA / "workshop2025.jsonl").read_bytes()
     )
     return tmp_path
 

@@ -24,14 +24,13 @@ def private_app(tmp_path, monkeypatch):
     """The app with its data and index folders in tmp_path and the fake embedder everywhere."""
     import streamlit as st
 
-    from abstract_search import embed, engine, index, records, service
+    from abstract_search import embed, engine
 
     if not BOOK.is_file():
         pytest.skip(f"the workshop abstract book is not at {BOOK}")
     fake = FakeEmbedder()
-    monkeypatch.setattr(records, "DATA_DIR", tmp_path / "data")
-    monkeypatch.setattr(service, "DATA_DIR", tmp_path / "data")
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setenv("ABSTRACT_SEARCH_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     monkeypatch.setattr(engine, "index_model_id", lambda model: fake.model_id)
     monkeypatch.setattr(engine, "embedder_for", lambda model, model_id: fake)
     monkeypatch.setattr(embed, "load_embedder", lambda *args, **kwargs: fake)

@@ -53,13 +53,10 @@ def test_onnx_backend_does_not_import_torch(real_embedder):
 
 @pytest.mark.slow
 def test_a_model_that_cannot_be_loaded_is_a_clear_cli_error(mini_corpus, tmp_path, monkeypatch, capsys):
-    import abstract_search.embed_cache as embed_cache
-    import abstract_search.index as index
     from abstract_search.cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     missing = str(tmp_path / "no-such-model")
     assert main(["build", "--corpus", str(mini_corpus), "--model", missing]) == 2
     error = capsys.readouterr().err

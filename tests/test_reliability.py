@@ -171,13 +171,10 @@ def test_a_stale_foreign_or_damaged_index_is_refused_then_rebuilt(how, mini_corp
 
 
 def test_the_cli_names_the_damage_and_the_command(mini_corpus, tmp_path, fake_embedder, monkeypatch, capsys):
-    import abstract_search.embed_cache as embed_cache
     import abstract_search.engine as engine
-    import abstract_search.index as index
     from abstract_search.cli import main
 
-    monkeypatch.setattr(index, "INDEX_ROOT", tmp_path / "index")
-    monkeypatch.setattr(embed_cache, "INDEX_ROOT", tmp_path / "index")
+    monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)
     assert main(["build", "--corpus", str(mini_corpus)]) == 0

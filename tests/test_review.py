@@ -175,10 +175,9 @@ TABLE = "title,abstract\nBoroxol rings in B2O3 glass,Rings of BO3 units.\nFractu
 
 @pytest.fixture()
 def data_dir(tmp_path, monkeypatch):
-    from abstract_search import records, service
+    from abstract_search import service
 
-    monkeypatch.setattr(records, "DATA_DIR", tmp_path / "data")
-    monkeypatch.setattr(service, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setenv("ABSTRACT_SEARCH_DATA", str(tmp_path / "data"))
     monkeypatch.setattr(service, "open_engine", lambda name: None)  # no index: plumbing only
     return tmp_path / "data"
 

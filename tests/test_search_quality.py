@@ -15,10 +15,8 @@ pytestmark = pytest.mark.slow
 def engine(real_embedder, tmp_path_factory):
     from abstract_search.engine import Engine
 
-    WORKSHOP = Path(__file__).resolve().parents[1] / "data" / "workshop2025.jsonl"
+    from tests.conftest import WORKSHOP
 
-    if not WORKSHOP.is_file():
-        pytest.skip("data/workshop2025.jsonl has not been ingested yet")
     # A private index root: a test run never rebuilds or replaces the user's index/.
     root = tmp_path_factory.mktemp("index")
     return Engine.open(WORKSHOP, embedder=real_embedder, root=root, build="stale", progress=False)

@@ -24,7 +24,6 @@ import numpy as np
 from abstract_search.records import CorpusError
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
-DEFAULT_MODEL = os.environ.get("ABSTRACT_SEARCH_MODEL", BUNDLED_MODEL)
 
 
 class EmbedError(CorpusError):
@@ -65,7 +64,7 @@ def bundled_model_path() -> str:
 
 def resolve_model(name: str | None) -> tuple[str, str]:
     """Maps a model setting to (model id, what to load): the bundled alias or a name/folder."""
-    name = name or DEFAULT_MODEL
+    name = name or _settings().model
     if name in (BUNDLED_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         # The bundled copy is the same weights: use it, and never touch the hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -107,7 +106,10 @@ def load_sentence_transformer(model_id: str, source: str, device: str = "cpu"):
         ) from err
 
 
-MODEL_CACHE = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index")) / "_models"
+def _settings():
+    from abstract_search.settings import settings
+
+    return settings()
 
 
 def _safe_name(model_id: str) -> str:
@@ -151,7 +153,7 @@ def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path
     onnxruntime and tokenizers alone. The folder is written whole or not at all.
     """
     model_id, source = resolve_model(model)
-    target = (cache_dir or MODEL_CACHE) / _safe_name(model_id)
+    target = Path(cache_dir or _settings().index_dir / "_models") / _safe_name(model_id)
     if (target / "meta.json").is_file():
         if not (target / INT8_FILE).is_file():  # exported before this quantization: add it
             quantize_onnx(target)
@@ -386,12 +388,11 @@ BACKENDS = {
 # "auto": ONNX fp32 (the same vectors as torch to 1e-6, faster, and no torch import once exported),
 # falling back to torch for a model that cannot be exported. Under "auto" an index is built and
 # queried with int8 (`abstract_search.engine.index_model_id`); another setting keeps its backend.
-DEFAULT_BACKEND = os.environ.get("ABSTRACT_SEARCH_BACKEND", "auto")
 
 
 def load_embedder(model: str | None = None, backend: str | None = None) -> Embedder:
     """Loads the configured embedding model (the bundled MiniLM unless told otherwise)."""
-    backend = backend or DEFAULT_BACKEND
+    backend = backend or _settings().backend
     if backend == "auto":
         try:
             return OnnxEmbedder(model)

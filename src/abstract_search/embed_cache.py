@@ -10,7 +10,6 @@ does not parse is ignored and rebuilt rather than trusted.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,8 +19,16 @@ import numpy as np
 from abstract_search.embed import Embedder, normalize_rows
 from abstract_search.records import text_hash, write_atomically
 
-INDEX_ROOT = Path(os.environ.get("ABSTRACT_SEARCH_INDEX", Path(__file__).resolve().parents[2] / "index"))
-DEFAULT_CACHE_DIR = INDEX_ROOT / "_cache"
+DEFAULT_CACHE_DIR = "<index folder>/_cache"  # resolved when used: the settings may change in tests
+
+
+def resolve_cache_dir(cache_dir: str | Path | None) -> Path | None:
+    """The embedding cache folder: the index folder's _cache/ by default, None for no cache."""
+    if cache_dir == DEFAULT_CACHE_DIR:
+        from abstract_search.settings import settings
+
+        return settings().index_dir / "_cache"
+    return None if cache_dir is None else Path(cache_dir)
 
 
 def model_folder(cache_dir: Path, model_id: str) -> Path:
@@ -96,6 +103,7 @@ def embed_with_cache(
 
     `cache_dir=None` disables the cache. Returns float32 rows aligned with `texts`.
     """
+    cache_dir = resolve_cache_dir(cache_dir)
     if cache_dir is None:
         return embedder.encode(list(texts), batch_size=batch_size, show_progress=show_progress)
     text_of = {text_hash(text): text for text in texts}
@@ -131,6 +139,7 @@ def embed_documents(
     and then each sentence on its own. `sentence_spans[i]` are character spans of `texts[i]`.
     Measured: benchmarks/retrieval_workshop.py and benchmarks/retrieval_scifact.py (train).
     """
+    cache_dir = resolve_cache_dir(cache_dir)
     with_sentences = sentence_spans is not None
     spans = [list(s) for s in sentence_spans] if with_sentences else [[] for _ in texts]
     if not reads_whole_texts(embedder):

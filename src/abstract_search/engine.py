@@ -40,6 +40,7 @@ from abstract_search.search import (
     prepare_query,
     top_rows,
 )
+from abstract_search.settings import settings
 from abstract_search.snippets import Snippet, build_snippet, matched_spans, sentence_scores, split_sentences
 
 BUILD_POLICIES = ("missing", "stale", "never")
@@ -52,9 +53,8 @@ def index_model_id(model: str | None) -> str:
     encode depends on the CPU (benchmarks/embed_backends.py prints it, with the CPU), and its
     nDCG@10 against fp32 vectors is printed by benchmarks/retrieval_*.py.
     """
-    from abstract_search import embed
 
-    return resolve_model(model)[0] + (INT8_SUFFIX if embed.DEFAULT_BACKEND == "auto" else "")
+    return resolve_model(model)[0] + (INT8_SUFFIX if settings().backend == "auto" else "")
 
 
 def embedder_for(model: str | None, model_id: str) -> Embedder:

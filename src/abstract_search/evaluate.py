@@ -179,11 +179,12 @@ def evaluate_beir(
     Documents are embedded exactly as `build_index` does (whole texts, same cache format);
     the cache defaults to index/_bench/embed_cache so benchmarks and this command share it.
     """
-    from abstract_search.embed_cache import INDEX_ROOT, embed_documents, embed_with_cache
+    from abstract_search.embed_cache import embed_documents, embed_with_cache
     from abstract_search.engine import embedder_for, index_model_id
+    from abstract_search.settings import settings
 
     records, queries = load_beir(folder, split)
-    cache_dir = cache_dir if cache_dir is not None else INDEX_ROOT / "_bench" / "embed_cache"
+    cache_dir = cache_dir if cache_dir is not None else settings().index_dir / "_bench" / "embed_cache"
     # Embed exactly as `abstract-search build` would.
     embedder = embedder_for(model, index_model_id(model))
     doc_vectors, _ = embed_documents([r.text for r in records], embedder, cache_dir, show_progress=progress)

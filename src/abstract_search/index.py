@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from abstract_search.embed import INT8_SUFFIX, Embedder
-from abstract_search.embed_cache import INDEX_ROOT, embed_documents, reads_whole_texts
+from abstract_search.embed_cache import embed_documents, reads_whole_texts
 from abstract_search.records import Abstract, CorpusError, corpus_hash
 from abstract_search.snippets import split_sentences
 
@@ -96,7 +96,11 @@ def index_folder(corpus: str, root: str | Path | None = None) -> Path:
     """index/<corpus>/ (the root is `ABSTRACT_SEARCH_INDEX` or the project's index/ folder)."""
     if corpus.startswith(("_", ".")) or corpus != Path(corpus).name:
         raise CorpusError(f"corpus name {corpus!r} cannot name an index folder; rename the .jsonl file")
-    return Path(root or INDEX_ROOT) / corpus
+    if root is None:
+        from abstract_search.settings import settings
+
+        root = settings().index_dir
+    return Path(root) / corpus
 
 
 def library_versions() -> dict:

@@ -18,8 +18,6 @@ from typing import BinaryIO
 
 KINDS = ("talk", "poster", "keynote", "paper")
 
-# Where named corpora live: `--corpus workshop2025` means data/workshop2025.jsonl.
-DATA_DIR = Path(os.environ.get("ABSTRACT_SEARCH_DATA", Path(__file__).resolve().parents[2] / "data"))
 DEFAULT_CORPUS = "workshop2025"
 
 
@@ -208,19 +206,34 @@ def corpus_hash(records: Sequence[Abstract]) -> str:
     return digest.hexdigest()
 
 
+def corpus_folders() -> list[Path]:
+    """Where named corpora are looked up: the data folder (settings), then the bundled corpora."""
+    from abstract_search.settings import BUNDLED_DATA, settings
+
+    return [settings().data_dir, BUNDLED_DATA]
+
+
+def corpus_names() -> list[str]:
+    """Every named corpus, the user's own first (a name in the data folder hides a bundled one)."""
+    names: dict[str, None] = {}
+    for folder in corpus_folders():
+        names.update(dict.fromkeys(sorted(p.stem for p in folder.glob("*.jsonl"))))
+    return list(names)
+
+
 def resolve_corpus(name_or_path: str | None) -> tuple[str, Path]:
-    """Maps `--corpus` to (name, path): a bare name is data/NAME.jsonl, else a file path."""
+    """Maps `--corpus` to (name, path): a bare name is NAME.jsonl in the data folder (or bundled), else a path."""
     value = name_or_path or DEFAULT_CORPUS
     candidate = Path(value)
     if candidate.suffix == ".jsonl" or candidate.exists() or "/" in value:
         if not candidate.is_file():
             raise CorpusError(f"{candidate}: no such corpus file")
         return candidate.stem, candidate
-    path = DATA_DIR / f"{value}.jsonl"
-    if not path.is_file():
-        available = sorted(p.stem for p in DATA_DIR.glob("*.jsonl"))
-        raise CorpusError(
-            f"unknown corpus {value!r}; available: {', '.join(available) or '(none)'}; "
-            "or give a path to a .jsonl file (make one with `abstract-search ingest`)"
-        )
-    return value, path
+    for folder in corpus_folders():
+        path = folder / f"{value}.jsonl"
+        if path.is_file():
+            return value, path
+    raise CorpusError(
+        f"unknown corpus {value!r}; available: {', '.join(corpus_names()) or '(none)'}; "
+        "or give a path to a .jsonl file (make one with `abstract-search ingest`)"
+    )

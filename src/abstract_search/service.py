@@ -30,7 +30,8 @@ from abstract_search.ingest.review import (
 )
 from abstract_search.ingest.tables import FIELDS as TABLE_FIELDS
 from abstract_search.ingest.tables import MULTI_FIELDS as TABLE_MULTI_FIELDS
-from abstract_search.records import DATA_DIR, DEFAULT_CORPUS, KINDS, Abstract, CorpusError, write_records
+from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, CorpusError, corpus_names, write_records
+from abstract_search.settings import settings
 
 if TYPE_CHECKING:
     from abstract_search.ingest import IngestResult
@@ -41,9 +42,8 @@ __all__ = ["DEFAULT_CORPUS", "KINDS", "TABLE_FIELDS", "TABLE_MULTI_FIELDS", "Use
 
 
 def available_corpora() -> list[str]:
-    """Named corpora in data/, the default first."""
-    names = sorted(p.stem for p in DATA_DIR.glob("*.jsonl"))
-    return sorted(names, key=lambda n: n != DEFAULT_CORPUS)
+    """Named corpora (the data folder's and the bundled ones), the default first."""
+    return sorted(corpus_names(), key=lambda n: n != DEFAULT_CORPUS)
 
 
 def open_engine(corpus: str | None = None, model: str | None = None, progress: bool = False):
@@ -221,7 +221,7 @@ def table_preview(data: bytes, filename: str, sheet: str | None = None):
 
 def corrections_path(name: str) -> Path:
     """Where the review corrections of a corpus live: data/NAME.corrections.json."""
-    return DATA_DIR / f"{name}.corrections.json"
+    return settings().data_dir / f"{name}.corrections.json"
 
 
 def file_sha256(path: Path) -> str:
@@ -297,7 +297,7 @@ def save_corpus(
     name = _checked_name(name)
     if not records:
         raise UserError("no record is kept; keep at least one")
-    write_records(records, DATA_DIR / f"{name}.jsonl")
+    write_records(records, settings().data_dir / f"{name}.jsonl")
     if corrections and book_sha256:
         save_corrections(corrections_path(name), corrections, book_sha256)
     else:
