@@ -132,9 +132,7 @@ def private_data(tmp_path, monkeypatch):
     monkeypatch.setenv("ABSTRACT_SEARCH_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "workshop2025.jsonl").write_bytes(
-        (BUNDLED_DATA / "workshop2025.jsonl").read_bytes()
-    )
+    (tmp_path / "data" / "workshop2025.jsonl").write_bytes((BUNDLED_DATA / "workshop2025.jsonl").read_bytes())
     return tmp_path
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from abstract_search.search import Filters
@@ -14,7 +12,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def engine(real_embedder, tmp_path_factory):
     from abstract_search.engine import Engine
-
     from tests.conftest import WORKSHOP
 
     # A private index root: a test run never rebuilds or replaces the user's index/.
