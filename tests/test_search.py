@@ -35,7 +35,9 @@ def test_convex_fusion_weights_the_normalised_scores():
     dense = np.linspace(0.1, 0.4, 10)[::-1].copy()
     dense[2] = 0.3
     fused = fuse(lexical, dense, FusionConfig(dense_weight=0.6, dense_spread_floor=0.0))
-    assert np.allclose(fused, 0.4 * zscore(lexical) + 0.6 * zscore(dense))
+    # By hand: lexical mean 0.6, std 1.8, so item 2 scores +3.0 and the rest -1/3; dense mean
+    # 0.24667, std 0.09333, so item 0 scores +1.6429 and item 2 +0.5714. 0.4 * lexical + 0.6 * dense:
+    assert np.allclose(fused[[0, 2]], [0.4 * -1 / 3 + 0.6 * 1.6429, 0.4 * 3.0 + 0.6 * 0.5714], atol=1e-4)
     assert int(np.argmax(fused)) == 2  # a lone exact match beats a small cosine lead
     only_dense = fuse(lexical, dense, FusionConfig(dense_weight=1.0))
     assert int(np.argmax(only_dense)) == 0
