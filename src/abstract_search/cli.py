@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from abstract_search.records import CorpusError
+from abstract_search.records import CorpusError, UserError
 
 
 def _print_json(obj) -> None:
@@ -361,16 +361,13 @@ def _run_map(args) -> int:
     from pathlib import Path
 
     from abstract_search import service
-    from abstract_search.plots import PlotError, save_figure
+    from abstract_search.plots import save_figure
 
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".png"):
         raise CorpusError(f"--out {args.out}: use a .html or .png file name")
     engine = _open_for_topics(args)
     figure = service.map_figure(engine, args.n_topics, args.query or "", random_state=args.seed)
-    try:
-        path = save_figure(figure, args.out)
-    except PlotError as err:
-        raise CorpusError(str(err)) from None
+    path = save_figure(figure, args.out)
     n_topics = len(service.corpus_topics(engine, args.n_topics, args.seed).topics)
     print(f"wrote the map of {len(engine.records)} items in {n_topics} topics to {path}")
     return 0
@@ -469,51 +466,48 @@ def _run_plan(args) -> int:
 
     engine = service.open_engine(args.corpus, args.model, progress=not args.json)
     items, vectors = service.plan_items(engine)
-    try:
-        constraints = Constraints(
-            pins=service.parse_pins(args.pin),
-            unavailable=service.parse_unavailable(args.unavailable, items),
-            within=args.within or "",
-        )
-        preference = {"prefer_within": args.prefer_within or "", "prefer_weight": args.prefer_weight}
-        if args.compare_program:
-            organizers = service.organizers_plan(items, vectors)
-            if organizers is None:
-                raise PlanError("--compare-program needs an organizers' program: every item needs a session label")
-            plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed, **preference)
-            comparison = compare_plans(organizers, plan)
-            if args.json:
-                _print_json(
-                    {
-                        "corpus": engine.corpus,
-                        "items": len(items),
-                        "organizers": plan_json(organizers, items),
-                        "proposed": plan_json(plan, items),
-                        "improving_moves": [fit_json(f) for f in comparison.improving_moves],
-                    }
-                )
-            else:
-                print(comparison_text(comparison, items))
-        else:
-            frame = service.make_frame(
-                items,
-                sizes=args.sizes,
-                sessions=args.sessions,
-                min_size=args.min_size,
-                max_size=args.max_size,
-                parallel=args.parallel,
+    constraints = Constraints(
+        pins=service.parse_pins(args.pin),
+        unavailable=service.parse_unavailable(args.unavailable, items),
+        within=args.within or "",
+    )
+    preference = {"prefer_within": args.prefer_within or "", "prefer_weight": args.prefer_weight}
+    if args.compare_program:
+        organizers = service.organizers_plan(items, vectors)
+        if organizers is None:
+            raise PlanError("--compare-program needs an organizers' program: every item needs a session label")
+        plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed, **preference)
+        comparison = compare_plans(organizers, plan)
+        if args.json:
+            _print_json(
+                {
+                    "corpus": engine.corpus,
+                    "items": len(items),
+                    "organizers": plan_json(organizers, items),
+                    "proposed": plan_json(plan, items),
+                    "improving_moves": [fit_json(f) for f in comparison.improving_moves],
+                }
             )
-            plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed, **preference)
-            if args.json:
-                _print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
-            else:
-                _print_plan(plan, items)
-        if args.out:
-            path = export_plan(plan, items, args.out)
-            if not args.json:
-                print(f"wrote the plan to {path}")
-    except PlanError as err:
-        raise CorpusError(str(err)) from None
+        else:
+            print(comparison_text(comparison, items))
+    else:
+        frame = service.make_frame(
+            items,
+            sizes=args.sizes,
+            sessions=args.sessions,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            parallel=args.parallel,
+        )
+        plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed, **preference)
+        if args.json:
+            _print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
+        else:
+            _print_plan(plan, items)
+    if args.out:
+        path = export_plan(plan, items, args.out)
+        if not args.json:
+            print(f"wrote the plan to {path}")
     return 0
 
 
@@ -536,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except CorpusError as err:
+    except UserError as err:
         print(f"abstract-search: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -125,15 +125,6 @@ def mean_metrics(rankings: Sequence[Sequence[str]], queries: QuerySet) -> dict[s
     return {name: round(float(values.mean()), 4) for name, values in per_query_metrics(rankings, queries).items()}
 
 
-def rank_ids(scores: np.ndarray, ids: Sequence[str], k: int = 100) -> list[list[str]]:
-    """Top-k ids per row of a (queries x docs) score matrix, best first."""
-    k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1, kind="stable")[:, ::-1]
-    top = np.take_along_axis(top, order, axis=1)
-    return [[ids[j] for j in row] for row in top]
-
-
 # --- the pipelines, run over a whole query set ----------------------------------------------
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abstract_search.records import Abstract
+from abstract_search.records import Abstract, UserError
 
 
-class PlanError(ValueError):
+class PlanError(UserError):
     """The frame and constraints cannot all hold (or a plan cannot be exported); says why."""
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from abstract_search.records import UserError
+
 OUTLIER_NAME = "outlier"
 
 
-class PlotError(RuntimeError):
+class PlotError(UserError):
     """A figure cannot be written in the requested format; the message says what to install."""
 
 

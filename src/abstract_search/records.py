@@ -21,7 +21,14 @@ KINDS = ("talk", "poster", "keynote", "paper")
 DEFAULT_CORPUS = "workshop2025"
 
 
-class CorpusError(ValueError):
+class UserError(ValueError):
+    """The one error type meant for a person: what is wrong and how to fix it, in one line.
+
+    The CLI prints it and exits 2; the app shows it. Stages raise their own kinds of it.
+    """
+
+
+class CorpusError(UserError):
     """A corpus file is missing or malformed; the message names the file, line and field."""
 
 
@@ -151,6 +158,12 @@ def read_records(path: str | Path) -> list[Abstract]:
     if not records:
         raise CorpusError(f"{path}: the corpus is empty")
     return records
+
+
+def clock_minutes(clock: str) -> int:
+    """Minutes after midnight of a record's 'HH:MM' start or end (the form ingest writes)."""
+    hours, _, minutes = clock.strip().partition(":")
+    return int(hours) * 60 + int(minutes or 0)
 
 
 def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from abstract_search.plan_frame import Frame, Place, PlanError
-from abstract_search.records import Abstract
+from abstract_search.records import Abstract, clock_minutes
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,6 @@ class Program:
 
     frame: Frame
     labels: tuple[int, ...]
-
-
-def _minutes(clock: str) -> int:
-    hours, _, minutes = clock.strip().partition(":")
-    return int(hours) * 60 + int(minutes or 0)
 
 
 def has_program(records: Sequence[Abstract]) -> bool:
@@ -55,17 +50,25 @@ def load_program(records: Sequence[Abstract]) -> Program:
         ends = sorted(records[i].end for i in rows if records[i].end)
         return (
             dates[0] if dates else "",
-            min(starts, key=_minutes) if starts else "",
-            max(ends, key=_minutes) if ends else "",
+            min(starts, key=clock_minutes) if starts else "",
+            max(ends, key=clock_minutes) if ends else "",
         )
 
     spans = {name: span(rows) for name, rows in blocks.items()}
-    order = sorted(blocks, key=lambda name: (spans[name][0], _minutes(spans[name][1]) if spans[name][1] else 0, name))
+    order = sorted(
+        blocks, key=lambda name: (spans[name][0], clock_minutes(spans[name][1]) if spans[name][1] else 0, name)
+    )
     places, slot, slot_members = [], -1, []
     for name in order:
         date, start, end = spans[name]
         overlaps = any(
-            d == date and start and end and s and e and _minutes(start) < _minutes(e) and _minutes(s) < _minutes(end)
+            d == date
+            and start
+            and end
+            and s
+            and e
+            and clock_minutes(start) < clock_minutes(e)
+            and clock_minutes(s) < clock_minutes(end)
             for d, s, e in slot_members
         )
         if not overlaps:
@@ -83,7 +86,7 @@ def talk_times(place: Place, n_talks: int) -> list[tuple[datetime, datetime]] | 
     if not (place.date and place.start and place.end) or n_talks == 0:
         return None
     begin = datetime.strptime(f"{place.date} {place.start}", "%Y-%m-%d %H:%M")
-    length = (_minutes(place.end) - _minutes(place.start)) / n_talks
+    length = (clock_minutes(place.end) - clock_minutes(place.start)) / n_talks
     return [
         (begin + timedelta(minutes=k * length), begin + timedelta(minutes=(k + 1) * length)) for k in range(n_talks)
     ]

@@ -30,13 +30,12 @@ from abstract_search.ingest.review import (
 )
 from abstract_search.ingest.tables import FIELDS as TABLE_FIELDS
 from abstract_search.ingest.tables import MULTI_FIELDS as TABLE_MULTI_FIELDS
-from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, CorpusError, corpus_names, write_records
+from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, UserError, corpus_names, write_records
 from abstract_search.settings import settings
 
 if TYPE_CHECKING:
     from abstract_search.ingest import IngestResult
 
-UserError = CorpusError  # every error meant for a person derives from it
 
 __all__ = ["DEFAULT_CORPUS", "KINDS", "TABLE_FIELDS", "TABLE_MULTI_FIELDS", "UserError"]
 

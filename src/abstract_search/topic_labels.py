@@ -149,10 +149,6 @@ def surface_forms(texts: Sequence[str]) -> dict[str, str]:
     return forms
 
 
-def _words(phrase: str) -> list[str]:
-    return phrase.split()
-
-
 def _stem(word: str) -> str:
     """A crude plural folding, enough to treat 'potential' and 'potentials' as one label."""
     for suffix in ("ies", "es", "s"):

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from abstract_search.records import clock_minutes
+
 TIME = r"\d{1,2}:\d{2}"
 TALK_ROW = re.compile(rf"^(\d{{1,3}})\s+({TIME})\s+({TIME})\b\s*(.*)$")
 EVENT_ROW = re.compile(rf"^([A-Z][A-Za-z/&\- ]*?)\s+({TIME})\s+({TIME})\b\s*(.*)$")
@@ -174,11 +176,6 @@ def _merge_tag_fragments(fragments: list[str], vocabulary: set[str]) -> tuple[st
     return tuple(dict.fromkeys(parts))
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def parse_program(lines: list[str]) -> tuple[list[ProgramEntry], list[date], tuple[int, str, str] | None]:
     """Parses the oral program: numbered talk rows, event rows (breaks), dates and chairs."""
     cells = join_wrapped(lines)
@@ -195,7 +192,7 @@ def parse_program(lines: list[str]) -> tuple[list[ProgramEntry], list[date], tup
     for cell in cells:
         talk = TALK_ROW.match(cell)
         if talk and int(talk.group(1)) == expected:
-            start = _minutes(talk.group(2))
+            start = clock_minutes(talk.group(2))
             if day == 0 or (not fresh_day and start < last_start):
                 new_day()
             if current is None or current["block_closed"]:

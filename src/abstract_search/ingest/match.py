@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -44,7 +43,9 @@ def _normalise(text: str) -> str:
 
 
 def title_similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, _normalise(a), _normalise(b)).ratio() if a and b else 0.0
+    from rapidfuzz.fuzz import ratio
+
+    return ratio(_normalise(a), _normalise(b)) / 100 if a and b else 0.0
 
 
 def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
@@ -86,15 +87,6 @@ def _surname_hits(bodies: Sequence[Body], entries: Sequence[ProgramEntry]) -> np
     return hits
 
 
-def _stemmed_words(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed words: 'nanowires' meets 'nanowire'."""
-    import Stemmer
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    words = [w for w in re.findall(r"[a-z][a-z0-9]+", text.lower()) if w not in ENGLISH_STOP_WORDS]
-    return Stemmer.Stemmer("english").stemWords(words)
-
-
 def content_scores(bodies: Sequence[Body], entries: Sequence[ProgramEntry], embedder) -> np.ndarray:
     """Standardised semantic + lexical similarity of each body to each entry, plus name evidence."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -102,7 +94,9 @@ def content_scores(bodies: Sequence[Body], entries: Sequence[ProgramEntry], embe
     body_texts = [b.text or b.head_title for b in bodies]
     titles = [e.title for e in entries]
     semantic = embedder.encode(body_texts) @ embedder.encode(titles).T
-    tfidf = TfidfVectorizer(sublinear_tf=True, analyzer=_stemmed_words).fit(body_texts + titles)
+    from abstract_search.lexical import tokenize  # the search stage's words: 'nanowires' meets 'nanowire'
+
+    tfidf = TfidfVectorizer(sublinear_tf=True, analyzer=tokenize).fit(body_texts + titles)
     lexical = (tfidf.transform(body_texts) @ tfidf.transform(titles).T).toarray()
     return _zscore_rows(semantic) + _zscore_rows(lexical) + NAME_WEIGHT * _surname_hits(bodies, entries)
 
