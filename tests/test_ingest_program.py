@@ -328,20 +328,21 @@ def test_unreadable_files(tmp_path):
 
 def test_encrypted_pdf_is_an_error(tmp_path):
     fpdf = pytest.importorskip("fpdf")
-    pypdf = pytest.importorskip("pypdf")
-    pdf = fpdf.FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="09:00-09:30 Jane Doe - Imaging cells")
-    plain = tmp_path / "plain.pdf"
-    pdf.output(str(plain))
+    def program_pdf(path, password=None):
+        pdf = fpdf.FPDF()
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.cell(text="09:00-09:30 Jane Doe - Imaging cells")
+        if password:
+            pdf.set_encryption(owner_password="owner", user_password=password)
+        pdf.output(str(path))
+        return path
+
+    plain = program_pdf(tmp_path / "plain.pdf")
     assert [(i.title, i.speakers, i.start) for i in read_program(plain).items] == [
         ("Imaging cells", ("Jane Doe",), "09:00")
     ]
-    writer = pypdf.PdfWriter(clone_from=str(plain))
-    writer.encrypt("secret")
-    locked = tmp_path / "locked.pdf"
-    writer.write(str(locked))
+    locked = program_pdf(tmp_path / "locked.pdf", password="secret")
     with pytest.raises(CorpusError, match="encrypted"):
         read_program(locked)
 
