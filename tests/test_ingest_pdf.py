@@ -67,8 +67,10 @@ class Book:
             self.pdf.cell(10, 5, str(self.pdf.page_no()))
         self.y = 30.0
 
-    def text(self, text: str, size: float = 10, bold: bool = False, width: float = 170, x: float = 20) -> None:
-        self.pdf.set_font("helvetica", style="B" if bold else "", size=size)
+    def text(
+        self, text: str, size: float = 10, bold: bool = False, width: float = 170, x: float = 20, italic: bool = False
+    ) -> None:
+        self.pdf.set_font("helvetica", style=("B" if bold else "") + ("I" if italic else ""), size=size)
         self.pdf.set_xy(x, self.y)
         self.pdf.multi_cell(width, size * 0.5, text)
         self.y = self.pdf.get_y() + 2
@@ -370,3 +372,29 @@ def test_a_welcome_letter_in_the_title_style_is_front_matter(tmp_path):
     result = ingest_file(book.save(tmp_path / "book.pdf"))
     assert [r.title for r in result.records] == [e[0] for e in ENTRIES]
     assert "p. 1: front or back matter ('Welcome to Oslo': no author or presenter)" in result.skipped
+
+
+def test_italic_affiliations_and_a_section_header_on_a_few_pages(tmp_path):
+    """Unnumbered affiliations in italics at body size; a running header only on one section's pages."""
+    book = Book(header=None)
+    places = ["CNRS, Paris, France", "Lund, Sweden", "Munich, Germany"]
+    for n, (title, authors, _affiliation, phrase) in enumerate(ENTRIES):
+        for part in range(2 if n < 2 else 3):  # each abstract runs on over its section's pages
+            book.page()
+            book.pdf.set_font("helvetica", size=9)
+            book.pdf.set_xy(20, 8)
+            book.pdf.cell(0, 5, "Session A - Glass structure" if n < 2 else "Session B - Modelling")
+            book.y = 30.0
+            if part == 0:
+                book.text(title, size=16, bold=True)
+                book.text(authors.replace("1", "").replace("2", ""), size=10)
+                book.text(places[n], size=10, italic=True)
+                book.text(f"{phrase}. {BODY}", size=10)
+            else:
+                book.text(f"Page {part + 1} of abstract {n + 1} goes on here with its conclusions.", size=10)
+    result = ingest_file(book.save(tmp_path / "book.pdf"))
+    assert [r.title for r in result.records] == [e[0] for e in ENTRIES]
+    assert [r.affiliations for r in result.records] == [(p,) for p in places]
+    assert all(r.abstract.startswith(e[3]) for r, e in zip(result.records, ENTRIES, strict=True))
+    assert not any("Session" in r.abstract for r in result.records)  # headers on 4 and on 3 of 7 pages
+    assert [r.pages for r in result.records] == ["1-2", "3-4", "5-7"]

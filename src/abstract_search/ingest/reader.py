@@ -23,6 +23,7 @@ MAX_CHARS = 20_000_000  # about 10,000 dense pages of text
 MAX_OBJECTS = 200_000  # drawing and text objects on one page; a dense text page has a few thousand
 MEMORY_BUDGET = 3 * 2**30  # bytes a PDF may take to read, beyond what the process already maps
 TIME_BUDGET = 600.0  # seconds; a 126-page book reads in a few
+ITALIC_NAME = re.compile(r"italic|oblique|(?<![a-z])cmti|cmsl", re.I)
 BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|(?<![a-z])cmbx|cmb\d|\bbx\b", re.I)
 FURNITURE_MARGIN = 0.14  # fraction of the page height at the top and bottom where furniture lives
 PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—]?\s*[ivxlc\d]{1,4}\s*[-–—]?(\s*(/|of)\s*\d+)?$", re.I)
@@ -40,6 +41,7 @@ class Line:
     bottom: float = 0.0
     size: float = 0.0
     bold: bool = False
+    italic: bool = False
     font: str = ""
     cells: tuple[tuple[float, float, str], ...] = ()  # (x0, x1, text) pieces split at wide gaps
 
@@ -106,7 +108,7 @@ class _FontCache:
     def _lookup(self, obj) -> tuple[str, bool, float]:
         raw = self.raw
         if not obj:
-            return ("", False, 0.0)
+            return ("", False, 0.0, False)
         font = raw.FPDFTextObj_GetFont(obj)
         buffer = ctypes.create_string_buffer(256)
         raw.FPDFFont_GetBaseFontName(font, buffer, 256)
@@ -118,7 +120,8 @@ class _FontCache:
         if raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
             scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
         bold = raw.FPDFFont_GetWeight(font) >= 600 or bool(BOLD_NAME.search(name))
-        return (name, bold, round(size.value * scale, 1))
+        italic = bool(raw.FPDFFont_GetFlags(font) & 64) or bool(ITALIC_NAME.search(name))  # PDF flag 7: Italic
+        return (name, bold, round(size.value * scale, 1), italic)
 
 
 def _page_lines(textpage, number: int, height: float, fonts: _FontCache) -> list[Line]:
@@ -185,6 +188,7 @@ def _make_line(chars: list, number: int, height: float) -> list[Line]:
             x1=round(max(b[2] for b in boxes), 1),
             size=size,
             bold=sum(s[1] for s in letters) * 2 > len(letters),
+            italic=sum(s[3] for s in letters) * 2 > len(letters),
             font=Counter(s[0] for s in letters).most_common(1)[0][0],
             cells=tuple(texts),
         )
@@ -227,6 +231,7 @@ def merge_pieces(lines: list[Line]) -> list[Line]:
                 x1=line.x1,
                 size=longer.size,
                 bold=longer.bold,
+                italic=longer.italic,
                 font=longer.font,
                 cells=prev.cells + line.cells,
             )
@@ -371,6 +376,7 @@ def _split_line(line: Line, gutter: float) -> list[Line]:
             x1=cells[-1][1],
             size=line.size,
             bold=line.bold,
+            italic=line.italic,
             font=line.font,
             cells=tuple(cells),
         )
@@ -398,7 +404,8 @@ def drop_furniture(lines: list[Line], heights: dict[int, float]) -> tuple[list[L
     for line in lines:
         if in_margin(line):
             pages_of.setdefault(shape(line), set()).add(line.page)
-    repeated = {s for s, pages in pages_of.items() if len(pages) >= max(3, 0.3 * len(heights))}
+    # Three pages suffice: a section's running header repeats on its own pages only.
+    repeated = {s for s, pages in pages_of.items() if len(pages) >= 3}
     kept, dropped, seen = [], [], set()
     for line in lines:
         number = in_margin(line) and PAGE_NUMBER.match(line.text)

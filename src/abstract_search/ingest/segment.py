@@ -257,6 +257,8 @@ def segment(doc: Document) -> Segmentation:
     skip = skipped_pages(doc)
     lines = [line for line in doc.lines if line.page not in skip]
     body, title_style, blocks = learn_template(lines)
+    prose = [line for line in lines if is_prose(line, body)]
+    body_italic = sum(line.italic for line in prose) * 2 > len(prose)
     skipped = [f"p. {page}: {reason}" for page, reason in sorted(skip.items())]
     if title_style is None:
         return Segmentation([], skipped + ["no repeated title style: no entries found"], body, None)
@@ -265,7 +267,7 @@ def segment(doc: Document) -> Segmentation:
     # presenter line printed above every title, repeat as often as the title does).
     rare = {s for s, n in blocks.items() if s != title_style and n < 0.6 * blocks[title_style]}
     starts = _entry_starts(lines, body, title_style)
-    entries, context = [], {}
+    entries, context = [], {"body_italic": body_italic}
     if starts and starts[0][0] > 0:
         pages = sorted({line.page for line in lines[: starts[0][0]]})
         skipped.append(f"{_page_span(pages)}: front matter (before the first entry title)")
@@ -303,7 +305,7 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
     """Title, people, fields and body of one entry's lines (context: the section headings so far)."""
     pre, rest = chunk[:title_at], chunk[title_at:]
     n_title = 1
-    while n_title < len(rest) and rest[n_title].style == rest[0].style and _headingish(rest[n_title], body):
+    while n_title < len(rest) and _continues_title(rest[n_title], rest[n_title - 1], body):
         n_title += 1
     title = join_lines([line.text for line in rest[:n_title]], vocabulary)
     entry = Entry(title=title, pages=(chunk[0].page, chunk[-1].page))
@@ -331,6 +333,14 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
     entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
     entry.confidence = _confidence(entry)
     return entry
+
+
+def _continues_title(line: Line, previous: Line, body) -> bool:
+    """The title's next line: its type, or its font and size (a subscript can tip the weight count)."""
+    if line.page != previous.page or label_of(line.text):
+        return False
+    same_font = line.font == previous.font and abs(line.size - previous.size) < 0.5
+    return (line.style == previous.style and _headingish(line, body)) or (same_font and line.font != "")
 
 
 def _enter_section(context: dict, line: Line) -> None:
@@ -375,7 +385,7 @@ def _split_people(text: str) -> list[str]:
 
 def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
     """People, affiliations and labelled fields, then the body up to the next entry."""
-    i, body_lines, in_head, pending = 0, [], True, []
+    i, body_lines, in_head, pending, author_type = 0, [], True, [], None
     while i < len(lines):
         line = lines[i]
         if SEPARATOR.match(line.text):
@@ -401,9 +411,16 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
                 entry.fields[key] = (entry.fields.get(key, "") + " " + value).strip()
         elif in_head and (EMAIL.search(line.text) or (not is_prose(line, body) and line.size < body[0])):
             entry.affiliations.append(line.text)
-        elif in_head and not entry.affiliations and _is_author_line(line.text) and len(line.text) < 300:
+        elif (
+            in_head
+            and not entry.affiliations
+            and author_type in (None, (line.style, line.italic))  # an author list goes on in its own type
+            and _is_author_line(line.text)
+            and len(line.text) < 300
+        ):
             entry.authors += _split_people(line.text)
-        elif in_head and entry.authors and (AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text)):
+            author_type = (line.style, line.italic)
+        elif in_head and entry.authors and _is_affiliation_line(line, context.get("body_italic", False)):
             entry.affiliations.append(line.text)
         elif line.style in rare and _is_section(line) and _only_headings_follow(lines[i:], body):
             for heading in lines[i:]:
@@ -448,6 +465,13 @@ def _table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry
         entry.confidence = 0.6
         entries.append(entry)
     return entries
+
+
+def _is_affiliation_line(line: Line, body_italic: bool) -> bool:
+    """Below the authors: an institution's words, a numbered line, or italics where the body is upright."""
+    if AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text):
+        return True
+    return line.italic and not body_italic and len(line.text.split()) <= 30
 
 
 def _only_headings_follow(lines: list[Line], body) -> bool:
