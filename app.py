@@ -305,8 +305,8 @@ def session_table(engine, plan, fits) -> None:
 
 
 def page_planner(engine) -> None:
-    from abstract_search.plan import Constraints, PlanError, plan_sessions
-    from abstract_search.schedule import EXPORTERS
+    from abstract_search.plan.planner import Constraints, PlanError, plan_sessions
+    from abstract_search.plan.schedule import EXPORTERS
 
     st.title("Session planner")
     items, vectors = service.plan_items(engine)

@@ -53,7 +53,7 @@ def load_sessions(data_dir: Path = EMNLP_DIR) -> list[dict]:
 
 def paper_embeddings(papers: list[Paper], model: str | None = None) -> np.ndarray:
     """Unit vectors of title + abstract, cached on disk by model and paper ids."""
-    from abstract_search.embed import load_embedder, resolve_model
+    from abstract_search.embed.backends import load_embedder, resolve_model
 
     model_id, _ = resolve_model(model)
     key = hashlib.sha256("\n".join([model_id, *(p.uid for p in papers)]).encode()).hexdigest()[:12]
@@ -69,8 +69,8 @@ def paper_embeddings(papers: list[Paper], model: str | None = None) -> np.ndarra
 
 def build_embeddings(papers: list[Paper]) -> np.ndarray:
     """Title + abstract vectors as `abstract-search build` makes them (int8, whole documents)."""
-    from abstract_search.embed_cache import embed_documents
-    from abstract_search.engine import embedder_for, index_model_id
+    from abstract_search.embed.cache import embed_documents
+    from abstract_search.search.engine import embedder_for, index_model_id
 
     embedder = embedder_for(None, index_model_id(None))
     texts = [f"{p.title}. {p.abstract}" for p in papers]

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _machine import machine  # noqa: E402
 
-from abstract_search.embed import load_embedder  # noqa: E402
-from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
+from abstract_search.embed.backends import load_embedder  # noqa: E402
+from abstract_search.embed.cache import embed_documents, embed_with_cache  # noqa: E402
 from abstract_search.evaluate import load_beir, mean_metrics, pipeline_rankings  # noqa: E402
-from abstract_search.lexical import build_lexical_index  # noqa: E402
+from abstract_search.search.lexical import build_lexical_index  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 CACHE = ROOT / "index" / "_bench" / "embed_cache"

@@ -59,7 +59,7 @@ def random_query(rng: random.Random, words: list[str]) -> str:
 
 
 def random_filters(rng: random.Random, records):
-    from abstract_search.search import Filters
+    from abstract_search.search.fusion import Filters
 
     if rng.random() < 0.6:
         return None
@@ -89,8 +89,8 @@ def check_hits(hits, ids, top_k) -> str | None:
 
 
 def fuzz_queries(count: int, rng: random.Random, failures: dict) -> dict:
-    from abstract_search.engine import Engine
-    from abstract_search.lexical import tokenize
+    from abstract_search.search.engine import Engine
+    from abstract_search.search.lexical import tokenize
 
     engine = Engine.open(progress=False)
     ids = {r.id for r in engine.records}

@@ -1,12 +1,12 @@
 """SciFact retrieval: BM25 only, dense only and the default hybrid, on train and test.
 
 The default embeds each abstract as a build does: int8 ONNX, the whole text read in windows of
-512 tokens and mean-pooled (abstract_search.embed_cache.embed_documents). `*_plain` rows use the
+512 tokens and mean-pooled (abstract_search.embed.cache.embed_documents). `*_plain` rows use the
 plain model's vectors instead (fp32, the text cut at 256 word pieces, as SentenceTransformer.encode
 gives them), and `*_int8_cut256` rows int8 vectors cut at 256 word pieces. Every
 tuning choice is read off the train split (809 queries): the fusion grid below is printed for
 train only, and the test split is evaluated with the default configuration from
-abstract_search.search.FusionConfig. Also measures the recall@10 of an HNSW index against exact
+abstract_search.search.fusion.FusionConfig. Also measures the recall@10 of an HNSW index against exact
 search on the same vectors (the index switches to HNSW for large corpora). Embeddings are
 cached under index/_bench/embed_cache (the first run embeds 5,183 abstracts, a few minutes per
 variant; later runs take seconds).
@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-from abstract_search.embed import load_embedder  # noqa: E402
-from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
-from abstract_search.engine import embedder_for, index_model_id  # noqa: E402
+from abstract_search.embed.backends import load_embedder  # noqa: E402
+from abstract_search.embed.cache import embed_documents, embed_with_cache  # noqa: E402
 from abstract_search.evaluate import load_beir, mean_metrics, pipeline_rankings  # noqa: E402
-from abstract_search.lexical import build_lexical_index  # noqa: E402
-from abstract_search.search import FusionConfig  # noqa: E402
+from abstract_search.search.engine import embedder_for, index_model_id  # noqa: E402
+from abstract_search.search.fusion import FusionConfig  # noqa: E402
+from abstract_search.search.lexical import build_lexical_index  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 CACHE = ROOT / "index" / "_bench" / "embed_cache"
@@ -47,7 +47,7 @@ GRID = (
 
 def hnsw_recall(doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10) -> dict:
     """recall@k of the HNSW index against exact inner-product search, and the speed ratio."""
-    from abstract_search.index import faiss_search, make_faiss_index
+    from abstract_search.search.index import faiss_search, make_faiss_index
 
     exact = make_faiss_index(doc_vectors, kind="flat")
     approx = make_faiss_index(doc_vectors, kind="hnsw")

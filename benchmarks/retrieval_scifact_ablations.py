@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from retrieval_scifact import CACHE, ROOT, SCIFACT  # noqa: E402 - one place for the data and cache paths
 
-from abstract_search.embed import normalize_rows  # noqa: E402
-from abstract_search.embed_cache import embed_documents, embed_with_cache  # noqa: E402
-from abstract_search.engine import embedder_for, index_model_id  # noqa: E402
+from abstract_search.embed.backends import normalize_rows  # noqa: E402
+from abstract_search.embed.cache import embed_documents, embed_with_cache  # noqa: E402
 from abstract_search.evaluate import load_beir, mean_metrics  # noqa: E402
-from abstract_search.lexical import build_lexical_index  # noqa: E402
-from abstract_search.search import FusionConfig, candidate_rows, fuse, top_rows, zscore  # noqa: E402
+from abstract_search.search.engine import embedder_for, index_model_id  # noqa: E402
+from abstract_search.search.fusion import FusionConfig, candidate_rows, fuse, top_rows, zscore  # noqa: E402
+from abstract_search.search.lexical import build_lexical_index  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_scifact_ablations.json"
 

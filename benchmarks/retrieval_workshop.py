@@ -22,11 +22,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-from abstract_search.embed import load_embedder  # noqa: E402
-from abstract_search.embed_cache import embed_with_cache  # noqa: E402
-from abstract_search.engine import Engine  # noqa: E402
+from abstract_search.embed.backends import load_embedder  # noqa: E402
+from abstract_search.embed.cache import embed_with_cache  # noqa: E402
 from abstract_search.evaluate import load_query_set, per_query_metrics, pipeline_rankings  # noqa: E402
-from abstract_search.search import FusionConfig, fuse, top_rows  # noqa: E402
+from abstract_search.search.engine import Engine  # noqa: E402
+from abstract_search.search.fusion import FusionConfig, fuse, top_rows  # noqa: E402
 
 QUERIES = ROOT / "tests" / "data" / "workshop_queries.jsonl"
 CACHE = ROOT / "index" / "_cache"

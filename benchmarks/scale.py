@@ -69,7 +69,7 @@ def child_build(corpus: Path, root: Path) -> dict:
     code = (
         "import json, re, time; t = time.perf_counter()\n"
         "peak_mib = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]) / 1024\n"
-        "from abstract_search.engine import Engine\n"
+        "from abstract_search.search.engine import Engine\n"
         f"e = Engine.open({str(corpus)!r}, root={str(root)!r}, build='stale', progress=False)\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'index_type': e.index.manifest.index_type,"
         " 'window_tokens': e.index.manifest.window_tokens, 'sentence_vectors': e.index.sentences.vectors is not None,"
@@ -83,7 +83,7 @@ def encode_throughput(texts: list[str]) -> dict:
     """Texts per second of a plain SentenceTransformer.encode and of the ONNX backends, same texts."""
     from sentence_transformers import SentenceTransformer
 
-    from abstract_search.embed import bundled_model_path, load_embedder
+    from abstract_search.embed.backends import bundled_model_path, load_embedder
 
     plain = SentenceTransformer(bundled_model_path(), device="cpu")
     encoders = {
@@ -104,7 +104,7 @@ def encode_throughput(texts: list[str]) -> dict:
 def plain_throughput(texts: list[str]) -> float:
     from sentence_transformers import SentenceTransformer
 
-    from abstract_search.embed import bundled_model_path
+    from abstract_search.embed.backends import bundled_model_path
 
     plain = SentenceTransformer(bundled_model_path(), device="cpu")
     plain.encode(texts[:32], batch_size=32)
@@ -125,7 +125,7 @@ def latency(engine, queries: list[str]) -> dict:
 
 
 def exact_vs_hnsw(embeddings: np.ndarray, query_vectors: np.ndarray) -> dict:
-    from abstract_search.index import faiss_search, make_faiss_index
+    from abstract_search.search.index import faiss_search, make_faiss_index
 
     exact = make_faiss_index(embeddings, kind="flat")
     start = time.perf_counter()
@@ -162,10 +162,10 @@ def cold_start(runs: int = 3) -> dict:
 
 
 def run_size(rows: list[dict], size: int, work: Path, args) -> dict:
-    from abstract_search.engine import Engine
-    from abstract_search.layout import compute_layout
     from abstract_search.records import write_records
-    from abstract_search.topics import compute_topics
+    from abstract_search.search.engine import Engine
+    from abstract_search.topics.corpus import compute_topics
+    from abstract_search.topics.map import compute_layout
 
     records = to_records(rows[:size])
     corpus = work / f"mlconf{size}.jsonl"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from _emnlp2020 import load_papers, paper_embeddings  # noqa: E402
 
-from abstract_search.plan import Frame, plan_sessions  # noqa: E402
+from abstract_search.plan.planner import Frame, plan_sessions  # noqa: E402
 from abstract_search.records import Abstract  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sessions_emnlp2020.json"

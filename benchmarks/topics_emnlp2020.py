@@ -50,7 +50,7 @@ def score(labels: np.ndarray, tracks: np.ndarray, sessions: np.ndarray, main: np
 
 
 def run_ours(embeddings, texts):
-    from abstract_search.topic_model import TopicModel
+    from abstract_search.topics.model import TopicModel
 
     model = TopicModel(random_state=0).fit(embeddings, texts)
     return model.labels_, f"k chosen by silhouette over {sorted(model.topic_count_scores_)}"

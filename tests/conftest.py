@@ -53,7 +53,7 @@ class FakeEmbedder:
     dimension = 64
 
     def encode(self, texts, *, batch_size=32, show_progress=False):
-        from abstract_search.embed import normalize_rows
+        from abstract_search.embed.backends import normalize_rows
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -72,7 +72,7 @@ def fake_embedder():
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole test session."""
-    from abstract_search.embed import load_embedder
+    from abstract_search.embed.backends import load_embedder
 
     return load_embedder()
 
@@ -144,7 +144,7 @@ def mini_corpus(tmp_path):
 
 @pytest.fixture()
 def mini_engine(mini_corpus, tmp_path, fake_embedder):
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
 
     return Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path / "index", progress=False)
 
@@ -152,8 +152,8 @@ def mini_engine(mini_corpus, tmp_path, fake_embedder):
 @pytest.fixture()
 def fake_cli(monkeypatch, tmp_path, fake_embedder):
     """Points the CLI (and the engines it opens) at a private index root and the fake embedder."""
-    import abstract_search.embed as embed
-    import abstract_search.engine as engine
+    import abstract_search.embed.backends as embed
+    import abstract_search.search.engine as engine
 
     monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)

@@ -99,8 +99,8 @@ def test_planner_downloads_are_valid_files():
     assert all(data.values())
     # The exports themselves, as the page builds them:
     from abstract_search import service
-    from abstract_search.plan import plan_sessions
-    from abstract_search.schedule import EXPORTERS
+    from abstract_search.plan.planner import plan_sessions
+    from abstract_search.plan.schedule import EXPORTERS
 
     engine = service.open_engine()
     items, vectors = service.plan_items(engine)

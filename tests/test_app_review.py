@@ -24,7 +24,8 @@ def private_app(tmp_path, monkeypatch):
     """The app with its data and index folders in tmp_path and the fake embedder everywhere."""
     import streamlit as st
 
-    from abstract_search import embed, engine
+    from abstract_search.embed import backends as embed
+    from abstract_search.search import engine
 
     if not BOOK.is_file():
         pytest.skip(f"the workshop abstract book is not at {BOOK}")

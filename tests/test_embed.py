@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.embed import INT8_FILE, INT8_SUFFIX, EmbedError, export_onnx, load_embedder, normalize_rows
+from abstract_search.embed.backends import (
+    INT8_FILE,
+    INT8_SUFFIX,
+    EmbedError,
+    export_onnx,
+    load_embedder,
+    normalize_rows,
+)
 from tests.conftest import run_python
 
 
@@ -43,7 +50,7 @@ def test_onnx_backend_does_not_import_torch(real_embedder):
     load_embedder(backend="onnx")  # make sure the export exists
     code = (
         "import sys\n"
-        "from abstract_search.embed import load_embedder\n"
+        "from abstract_search.embed.backends import load_embedder\n"
         "v = load_embedder(backend='onnx').encode(['boroxol rings'])\n"
         "print(v.shape, 'torch' in sys.modules)\n"
     )
@@ -68,7 +75,7 @@ def test_a_model_that_cannot_be_loaded_is_a_clear_cli_error(mini_corpus, tmp_pat
 def test_an_older_export_gets_the_8bit_model_added(tmp_path, real_embedder):
     import shutil
 
-    from abstract_search.embed import OnnxEmbedder
+    from abstract_search.embed.backends import OnnxEmbedder
 
     exported = export_onnx()
     old = tmp_path / exported.name

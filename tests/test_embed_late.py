@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.embed import export_onnx, late_chunk, normalize_rows
-from abstract_search.embed_cache import embed_documents
+from abstract_search.embed.backends import export_onnx, late_chunk, normalize_rows
+from abstract_search.embed.cache import embed_documents
 
 TEXT = "Boroxol rings in B2O3. Their population is debated. Raman spectra show a sharp line at 808 cm-1."
 SPANS = [(0, 22), (23, 51), (52, len(TEXT))]
@@ -55,7 +55,7 @@ def test_a_short_text_gets_the_plain_model_vector(real_embedder):
 @pytest.mark.slow
 def test_each_late_sentence_vector_is_nearest_its_own_sentence(real_embedder, workshop_records):
     """Context blends into the sentence vectors, but each still points at its own sentence."""
-    from abstract_search.index import _text_spans, sentence_spans
+    from abstract_search.search.index import _text_spans, sentence_spans
 
     if not getattr(real_embedder, "window", 0):
         pytest.skip("the torch backend embeds sentences on their own")
@@ -98,7 +98,7 @@ def test_the_cache_keeps_documents_with_their_sentences(tokenizer, tmp_path):
 
 
 def test_texts_are_pooled_the_same_in_slices(real_embedder, workshop_records, monkeypatch):
-    import abstract_search.embed as embed
+    import abstract_search.embed.backends as embed
 
     if not getattr(real_embedder, "window", 0):
         pytest.skip("the torch backend embeds sentences on their own")

@@ -46,7 +46,7 @@ def test_metrics_match_ranx_on_random_graded_runs():
 @pytest.mark.skipif(not SCIFACT.is_dir(), reason=f"needs BEIR SciFact at {SCIFACT} (../shared/eval/scifact)")
 def test_metrics_match_ranx_on_scifact_test_bm25():
     from abstract_search.evaluate import load_beir
-    from abstract_search.lexical import build_lexical_index
+    from abstract_search.search.lexical import build_lexical_index
 
     records, queries = load_beir(SCIFACT, "test")
     index = build_lexical_index(records)

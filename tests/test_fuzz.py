@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abstract_search.ingest import ingest_file
-from abstract_search.lexical import token_spans, tokenize
 from abstract_search.records import CorpusError
-from abstract_search.search import FilterError, Filters, QueryError
+from abstract_search.search.fusion import FilterError, Filters, QueryError
+from abstract_search.search.lexical import token_spans, tokenize
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 WORDS = ["boroxol", "rings", "B2O3", "Li⁺", "glass-ceramics", "Q(n)", "Urata", "AGC", "(", ")", "-", "β", "17O"]
@@ -30,7 +30,7 @@ query_text = st.one_of(
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
     from tests.conftest import MINI_CORPUS, FakeEmbedder
 
     folder = tmp_path_factory.mktemp("fuzz")

@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 
-from abstract_search import lexical
-from abstract_search.engine import Engine
-from abstract_search.index import index_folder
+from abstract_search.search import lexical
+from abstract_search.search.engine import Engine
+from abstract_search.search.index import index_folder
 
 from .conftest import MINI_CORPUS
 

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from abstract_search.embed import INT8_SUFFIX, normalize_rows
-from abstract_search.embed_cache import embed_with_cache
-from abstract_search.engine import Engine
-from abstract_search.index import (
+from abstract_search.embed.backends import INT8_SUFFIX, normalize_rows
+from abstract_search.embed.cache import embed_with_cache
+from abstract_search.records import Abstract, read_records
+from abstract_search.search.engine import Engine
+from abstract_search.search.index import (
     IndexMismatchError,
     build_index,
     faiss_search,
@@ -19,7 +20,6 @@ from abstract_search.index import (
     make_faiss_index,
     read_manifest,
 )
-from abstract_search.records import Abstract, read_records
 
 
 class CountingEmbedder:
@@ -129,7 +129,7 @@ def test_engine_builds_on_first_use_and_follows_the_build_policy(mini_corpus, tm
 
 
 def test_documents_and_their_sentences_are_embedded_apart_without_a_window(tmp_path, fake_embedder):
-    from abstract_search.embed_cache import embed_documents
+    from abstract_search.embed.cache import embed_documents
 
     texts = ["Boroxol rings. In B2O3 glass.", "A title only"]
     spans = [[(0, 14), (15, 29)], []]

@@ -328,6 +328,7 @@ def test_unreadable_files(tmp_path):
 
 def test_encrypted_pdf_is_an_error(tmp_path):
     fpdf = pytest.importorskip("fpdf")
+
     def program_pdf(path, password=None):
         pdf = fpdf.FPDF()
         pdf.add_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.layout import compute_layout, load_layout, map_neighbours_for, place_on_map, save_layout
+from abstract_search.topics.map import compute_layout, load_layout, map_neighbours_for, place_on_map, save_layout
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.lexical import LexicalConfig, build_lexical_index, token_spans, tokenize
 from abstract_search.records import Abstract
+from abstract_search.search.lexical import LexicalConfig, build_lexical_index, token_spans, tokenize
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from abstract_search.lexical import FIELDS, LexicalConfig, LexicalIndex, build_lexical_index, tokenize
-from abstract_search.lexical_cache import token_bags
 from abstract_search.records import Abstract
+from abstract_search.search.lexical import FIELDS, LexicalConfig, LexicalIndex, build_lexical_index, tokenize
+from abstract_search.search.lexical_cache import token_bags
 
 WORDS = "glass silica boroxol ring B2O3 Li⁺ 75Li2S-25P2S5 Q(n) cooling cooled rate melt network sodium oxide".split()
 

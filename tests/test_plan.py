@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abstract_search.embed import normalize_rows
-from abstract_search.plan import (
+from abstract_search.embed.backends import normalize_rows
+from abstract_search.plan.planner import (
     Constraints,
     Frame,
     PlanError,
@@ -297,7 +297,7 @@ def test_flow_order_follows_a_line():
 
 @pytest.mark.slow
 def test_workshop_plan_beats_the_organizers_quickly(workshop_records, real_embedder):
-    from abstract_search.schedule import load_program
+    from abstract_search.plan.schedule import load_program
 
     talks = [r for r in workshop_records if r.kind == "talk"]
     embeddings = real_embedder.encode([r.text for r in talks])

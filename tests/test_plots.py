@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.plots import (
+from abstract_search.topics.plots import (
     PlotError,
     save_figure,
     similarity_heatmap_figure,

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from abstract_search.engine import Engine
-from abstract_search.index import IndexMismatchError, index_folder, load_index, read_manifest
 from abstract_search.records import read_records
+from abstract_search.search.engine import Engine
+from abstract_search.search.index import IndexMismatchError, index_folder, load_index, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFE_SUFFIXES = {".json", ".npy", ".faiss"}
@@ -26,8 +26,8 @@ SAFE_SUFFIXES = {".json", ".npy", ".faiss"}
 # "swap" (old index moved aside, new one not yet renamed in), or "never".
 BUILD_SCRIPT = """
 import os, signal, sys, time
-import abstract_search.index as index
-from abstract_search.engine import Engine
+import abstract_search.search.index as index
+from abstract_search.search.engine import Engine
 from tests.conftest import FakeEmbedder
 
 corpus, root, die_at, slow = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
@@ -171,7 +171,7 @@ def test_a_stale_foreign_or_damaged_index_is_refused_then_rebuilt(how, mini_corp
 
 
 def test_the_cli_names_the_damage_and_the_command(mini_corpus, tmp_path, fake_embedder, monkeypatch, capsys):
-    import abstract_search.engine as engine
+    import abstract_search.search.engine as engine
     from abstract_search.cli import main
 
     monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
@@ -208,7 +208,7 @@ def test_a_rebuild_after_one_edit_embeds_only_that_record(mini_corpus, tmp_path,
 
 
 def test_bm25_is_saved_with_the_index_and_gives_the_same_scores(mini_corpus, tmp_path, fake_embedder):
-    from abstract_search.lexical import build_lexical_index
+    from abstract_search.search.lexical import build_lexical_index
 
     root = tmp_path / "index"
     Engine.open(mini_corpus, embedder=fake_embedder, root=root, progress=False)
@@ -250,7 +250,7 @@ def test_no_library_code_unpickles():
 
 
 def test_a_cache_save_killed_between_its_two_renames_keeps_the_cache(tmp_path, fake_embedder):
-    from abstract_search.embed_cache import embed_with_cache, model_folder
+    from abstract_search.embed.cache import embed_with_cache, model_folder
 
     texts = ["boroxol rings", "silica glass"]
     first = embed_with_cache(texts, fake_embedder, tmp_path)
@@ -266,7 +266,7 @@ def test_a_cache_save_killed_between_its_two_renames_keeps_the_cache(tmp_path, f
 
 
 def test_large_corpora_get_whole_text_vectors_and_lexical_snippets(mini_corpus, tmp_path, fake_embedder):
-    from abstract_search.index import IndexConfig
+    from abstract_search.search.index import IndexConfig
 
     config = IndexConfig(sentence_vectors_up_to=2)  # the mini corpus (4 records) counts as large
     engine = Engine.open(mini_corpus, embedder=fake_embedder, root=tmp_path, index_config=config, progress=False)
@@ -278,7 +278,7 @@ def test_large_corpora_get_whole_text_vectors_and_lexical_snippets(mini_corpus, 
 
 
 def test_an_int8_index_is_queried_with_the_int8_model(monkeypatch):
-    import abstract_search.engine as engine_module
+    import abstract_search.search.engine as engine_module
 
     calls = []
     monkeypatch.setattr(engine_module, "load_embedder", lambda model=None, **kw: calls.append((model, kw)))

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from abstract_search import cli, service
-from abstract_search.embed import normalize_rows
-from abstract_search.plan import Frame, PlanError, describe_plan, plan_sessions
+from abstract_search.embed.backends import normalize_rows
+from abstract_search.plan.planner import Frame, PlanError, describe_plan, plan_sessions
+from abstract_search.plan.schedule import EXPORTERS, export_plan, has_program, load_program, talk_times
 from abstract_search.records import Abstract
-from abstract_search.schedule import EXPORTERS, export_plan, has_program, load_program, talk_times
 
 BLOCKS = [  # (label, date, start, end, talks): B and C run in parallel
     ("Day 1 morning", "2025-08-06", "09:00", "10:30", 3),
@@ -79,7 +79,7 @@ def test_talk_times_split_the_session_evenly():
 
 
 def test_within_date_keeps_talks_on_their_own_day(fake_embedder):
-    from abstract_search.plan import Constraints
+    from abstract_search.plan.planner import Constraints
 
     talks = [r for r in program_records() if r.kind == "talk"]
     program = load_program(talks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abstract_search.search import (
+from abstract_search.search.fusion import (
     FilterError,
     Filters,
     FusionConfig,
@@ -19,7 +19,7 @@ from abstract_search.search import (
     top_rows,
     zscore,
 )
-from abstract_search.snippets import Snippet, build_snippet, split_sentences
+from abstract_search.search.snippets import Snippet, build_snippet, split_sentences
 from tests.conftest import run_python
 
 
@@ -152,8 +152,8 @@ def test_search_modules_and_opening_a_built_index_do_not_import_torch(mini_corpu
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from conftest import FakeEmbedder
-from abstract_search.engine import Engine
-import abstract_search.cli, abstract_search.index, abstract_search.lexical, abstract_search.search
+from abstract_search.search.engine import Engine
+import abstract_search.cli, abstract_search.search.index, abstract_search.search.lexical, abstract_search.search.fusion
 Engine.open({str(mini_corpus)!r}, embedder=FakeEmbedder(), root={str(tmp_path / "idx")!r}, progress=False)
 engine = Engine.open({str(mini_corpus)!r}, embedder=FakeEmbedder(), root={str(tmp_path / "idx")!r},
                      build="never", progress=False)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from abstract_search.search import Filters
+from abstract_search.search.fusion import Filters
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def engine(real_embedder, tmp_path_factory):
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
     from tests.conftest import WORKSHOP
 
     # A private index root: a test run never rebuilds or replaces the user's index/.

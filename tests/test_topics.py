@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from abstract_search.records import Abstract
-from abstract_search.topic_model import OUTLIER, TopicModel
-from abstract_search.topics import FORMAT_VERSION, compute_topics, describe_groups, load_topics, save_topics
+from abstract_search.topics.corpus import FORMAT_VERSION, compute_topics, describe_groups, load_topics, save_topics
+from abstract_search.topics.model import OUTLIER, TopicModel
 
 THEMES = {
     "fracture": "fracture crack toughness brittle indentation stress mechanics",
@@ -221,7 +221,7 @@ def test_cli_map_writes_standalone_html(themed_cli, tmp_path, capsys):
 
 
 def test_build_topic_map_saves_json_and_npy_only(corpus, tmp_path):
-    from abstract_search.topics import build_topic_map, load_topic_map
+    from abstract_search.topics.corpus import build_topic_map, load_topic_map
 
     records, vectors = corpus
     result, layout = build_topic_map(records, vectors, tmp_path / "idx")

@@ -113,7 +113,7 @@ def _add_build(sub) -> None:
 
 
 def _run_build(args) -> int:
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
 
     engine = Engine.open(args.corpus, args.model, progress=True, build="stale")
     manifest = engine.index.manifest
@@ -169,7 +169,7 @@ def _print_hits(hits) -> None:
 
 def _where_pairs(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """--where COLUMN=VALUE options as (column, value) pairs."""
-    from abstract_search.search import QueryError
+    from abstract_search.search.fusion import QueryError
 
     pairs = []
     for value in values:
@@ -181,8 +181,8 @@ def _where_pairs(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _run_search(args) -> int:
-    from abstract_search.engine import Engine
-    from abstract_search.search import Filters, QueryError
+    from abstract_search.search.engine import Engine
+    from abstract_search.search.fusion import Filters, QueryError
 
     if args.top_k < 1:
         raise QueryError("--top-k must be at least 1")
@@ -234,7 +234,7 @@ def _add_related(sub) -> None:
 
 
 def _run_related(args) -> int:
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
 
     engine = Engine.open(args.corpus, args.model)
     hits = engine.related(args.id, args.top_k)
@@ -361,7 +361,7 @@ def _run_map(args) -> int:
     from pathlib import Path
 
     from abstract_search import service
-    from abstract_search.plots import save_figure
+    from abstract_search.topics.plots import save_figure
 
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".png"):
         raise CorpusError(f"--out {args.out}: use a .html or .png file name")
@@ -461,8 +461,8 @@ def _print_plan(plan, records) -> None:
 
 def _run_plan(args) -> int:
     from abstract_search import service
-    from abstract_search.plan import Constraints, PlanError, compare_plans, plan_sessions
-    from abstract_search.schedule import comparison_text, export_plan, fit_json, plan_json
+    from abstract_search.plan.planner import Constraints, PlanError, compare_plans, plan_sessions
+    from abstract_search.plan.schedule import comparison_text, export_plan, fit_json, plan_json
 
     engine = service.open_engine(args.corpus, args.model, progress=not args.json)
     items, vectors = service.plan_items(engine)

@@ -139,8 +139,8 @@ def pipeline_rankings(
     k: int = 100,
 ) -> dict[str, list[list[str]]]:
     """Top-k ids per query for BM25 only, dense only and the default hybrid (same code as search)."""
-    from abstract_search.lexical import build_lexical_index
-    from abstract_search.search import FusionConfig, candidate_rows, fuse, top_rows
+    from abstract_search.search.fusion import FusionConfig, candidate_rows, fuse, top_rows
+    from abstract_search.search.lexical import build_lexical_index
 
     fusion = fusion or FusionConfig()
     lexical = lexical or build_lexical_index(records)
@@ -170,8 +170,8 @@ def evaluate_beir(
     Documents are embedded exactly as `build_index` does (whole texts, same cache format);
     the cache defaults to index/_bench/embed_cache so benchmarks and this command share it.
     """
-    from abstract_search.embed_cache import embed_documents, embed_with_cache
-    from abstract_search.engine import embedder_for, index_model_id
+    from abstract_search.embed.cache import embed_documents, embed_with_cache
+    from abstract_search.search.engine import embedder_for, index_model_id
     from abstract_search.settings import settings
 
     records, queries = load_beir(folder, split)

@@ -47,7 +47,7 @@ def available_corpora() -> list[str]:
 
 def open_engine(corpus: str | None = None, model: str | None = None, progress: bool = False):
     """The search engine of a corpus, building or rebuilding its index when needed."""
-    from abstract_search.engine import Engine
+    from abstract_search.search.engine import Engine
 
     return Engine.open(corpus, model, progress=progress, build="stale")
 
@@ -58,7 +58,7 @@ def record(engine, record_id: str) -> Abstract:
 
 
 def search(engine, query: str, top_k: int = 10, **filters):
-    from abstract_search.search import Filters
+    from abstract_search.search.fusion import Filters
 
     return engine.search(query, top_k=top_k, filters=Filters(**filters) if filters else None)
 
@@ -102,7 +102,7 @@ def corpus_counts(records: Sequence[Abstract]) -> dict[str, int]:
 
 
 def _derived_folder(engine, name: str) -> Path:
-    from abstract_search.index import index_folder
+    from abstract_search.search.index import index_folder
 
     return index_folder(engine.corpus) / name
 
@@ -133,14 +133,14 @@ def _cached(engine, name: str, key: dict, compute: Callable, save: Callable, loa
 
 
 def _topics_format() -> int:
-    from abstract_search.topics import FORMAT_VERSION
+    from abstract_search.topics.corpus import FORMAT_VERSION
 
     return FORMAT_VERSION
 
 
 def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
     """Topics of the corpus (computed once per corpus version and topic count)."""
-    from abstract_search.topics import compute_topics, load_topics, save_topics
+    from abstract_search.topics.corpus import compute_topics, load_topics, save_topics
 
     return _cached(
         engine,
@@ -154,7 +154,7 @@ def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
 
 def corpus_layout(engine, random_state: int = 0):
     """The 2-D map of the corpus (computed once per corpus version)."""
-    from abstract_search.layout import compute_layout, load_layout, save_layout
+    from abstract_search.topics.map import compute_layout, load_layout, save_layout
 
     return _cached(
         engine,
@@ -359,8 +359,8 @@ def make_frame(
     """
     import math
 
-    from abstract_search.plan import Frame, PlanError
-    from abstract_search.schedule import has_program, load_program
+    from abstract_search.plan.planner import Frame, PlanError
+    from abstract_search.plan.schedule import has_program, load_program
 
     if (min_size is not None or max_size is not None) and sessions is None:
         raise PlanError("--min-size/--max-size go with --sessions N")
@@ -383,7 +383,7 @@ def make_frame(
 
 def parse_pins(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
     """'T05=2' pins to (T05, session index 1); sessions are numbered from 1 for people."""
-    from abstract_search.plan import PlanError
+    from abstract_search.plan.planner import PlanError
 
     pins = []
     for value in values:
@@ -396,7 +396,7 @@ def parse_pins(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
 
 def parse_unavailable(values: Sequence[str], items: Sequence[Abstract]) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """'Volker Deringer=1,2' says that speaker cannot talk in time slots 1 and 2 (numbered from 1)."""
-    from abstract_search.plan import PlanError
+    from abstract_search.plan.planner import PlanError
 
     speakers = sorted({s for r in items for s in r.speakers})
     known = {" ".join(s.casefold().split()) for s in speakers}
@@ -419,8 +419,8 @@ def parse_unavailable(values: Sequence[str], items: Sequence[Abstract]) -> tuple
 
 def organizers_plan(items: Sequence[Abstract], vectors):
     """The organizers' program described as a plan (None when the records carry no program)."""
-    from abstract_search.plan import describe_plan
-    from abstract_search.schedule import has_program, load_program
+    from abstract_search.plan.planner import describe_plan
+    from abstract_search.plan.schedule import has_program, load_program
 
     if not has_program(items):
         return None
@@ -433,8 +433,8 @@ def organizers_plan(items: Sequence[Abstract], vectors):
 
 def map_figure(engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0):
     """The topic map of a corpus as a plotly figure; a query's hits are ringed and the query is placed."""
-    from abstract_search.layout import place_on_map
-    from abstract_search.plots import topic_map_figure
+    from abstract_search.topics.map import place_on_map
+    from abstract_search.topics.plots import topic_map_figure
 
     topics = corpus_topics(engine, n_topics, random_state)
     layout = corpus_layout(engine, random_state)

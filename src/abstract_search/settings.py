@@ -38,7 +38,7 @@ def _user_folder(kind: str) -> Path:
 @functools.cache
 def settings() -> Settings:
     """The settings of this process (environment read on first use, then fixed)."""
-    from abstract_search.embed import BUNDLED_MODEL
+    from abstract_search.embed.backends import BUNDLED_MODEL
 
     project = Path.cwd()
     in_project = (project / "data").is_dir()

@@ -220,7 +220,7 @@ def ingest_book(text: str, embedder=None) -> IngestResult:
     if not book.entries:
         raise CorpusError("no program or poster table found: is this an abstract book?")
     if embedder is None:
-        from abstract_search.embed import load_embedder
+        from abstract_search.embed.backends import load_embedder
 
         embedder = load_embedder()
     return book_to_records(book, match_bodies(book.bodies, book.entries, embedder))

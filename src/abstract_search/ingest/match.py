@@ -94,7 +94,7 @@ def content_scores(bodies: Sequence[Body], entries: Sequence[ProgramEntry], embe
     body_texts = [b.text or b.head_title for b in bodies]
     titles = [e.title for e in entries]
     semantic = embedder.encode(body_texts) @ embedder.encode(titles).T
-    from abstract_search.lexical import tokenize  # the search stage's words: 'nanowires' meets 'nanowire'
+    from abstract_search.search.lexical import tokenize  # the search stage's words: 'nanowires' meets 'nanowire'
 
     tfidf = TfidfVectorizer(sublinear_tf=True, analyzer=tokenize).fit(body_texts + titles)
     lexical = (tfidf.transform(body_texts) @ tfidf.transform(titles).T).toarray()

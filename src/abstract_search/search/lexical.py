@@ -9,7 +9,7 @@ is Li+ and B₂O₃ is B2O3) and accents are folded, so "Jose" finds "José".
 BM25 runs per field (text = title + abstract, title, speakers, affiliations) with bm25s and
 the field scores are summed with weights: a name or an affiliation is a strong signal even
 though it is one word among hundreds in the abstract. The index is built from each text's token
-counts, cached by text hash (`abstract_search.lexical_cache`), so a rebuild after an edit
+counts, cached by text hash (`abstract_search.search.lexical_cache`), so a rebuild after an edit
 tokenizes only the edited texts.
 """
 
@@ -209,10 +209,10 @@ class LexicalIndex:
     def fit(self, records: Sequence[Abstract], cache_dir: str | Path | None = None) -> LexicalIndex:
         """Indexes the records' fields; with `cache_dir`, only texts not seen before are tokenized.
 
-        The token bags are cached by text hash (`abstract_search.lexical_cache`), so refitting after
+        The token bags are cached by text hash (`abstract_search.search.lexical_cache`), so refitting after
         an edit re-tokenizes only the edited texts; the index is the same either way.
         """
-        from abstract_search.lexical_cache import token_bags
+        from abstract_search.search.lexical_cache import token_bags
 
         self.size_ = size = len(records)
         names = list(dict.fromkeys(["text", *(name for name, weight in self.config.field_weights if weight)]))

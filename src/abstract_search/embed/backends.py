@@ -387,7 +387,7 @@ BACKENDS = {
 }
 # "auto": ONNX fp32 (the same vectors as torch to 1e-6, faster, and no torch import once exported),
 # falling back to torch for a model that cannot be exported. Under "auto" an index is built and
-# queried with int8 (`abstract_search.engine.index_model_id`); another setting keeps its backend.
+# queried with int8 (`abstract_search.search.engine.index_model_id`); another setting keeps its backend.
 
 
 def load_embedder(model: str | None = None, backend: str | None = None) -> Embedder:

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import INT8_SUFFIX, Embedder
-from abstract_search.embed_cache import embed_documents, reads_whole_texts
+from abstract_search.embed.backends import INT8_SUFFIX, Embedder
+from abstract_search.embed.cache import embed_documents, reads_whole_texts
 from abstract_search.records import Abstract, CorpusError, corpus_hash
-from abstract_search.snippets import split_sentences
+from abstract_search.search.snippets import split_sentences
 
 FORMAT_VERSION = 5  # bump whenever what is stored, or how documents are embedded, changes
 CACHE_FOLDER = "_cache"
@@ -203,7 +203,7 @@ def build_index(
 
     The embedding cache lives in `<root>/_cache/`, shared by every corpus under that root, so a
     rebuild after editing a few records embeds only those. `lexical` (a fitted
-    `abstract_search.lexical.LexicalIndex`) is saved with the index when given; `records_hash`
+    `abstract_search.search.lexical.LexicalIndex`) is saved with the index when given; `records_hash`
     is `corpus_hash(records)` when the caller has it already (it costs seconds at 50k records).
     """
     from filelock import FileLock

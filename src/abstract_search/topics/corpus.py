@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import normalize_rows
+from abstract_search.embed.backends import normalize_rows
 from abstract_search.records import Abstract
-from abstract_search.topic_labels import GroupDescription, describe_groups
-from abstract_search.topic_model import OUTLIER, TopicModel
+from abstract_search.topics.labels import GroupDescription, describe_groups
+from abstract_search.topics.model import OUTLIER, TopicModel
 
 __all__ = [
     "GroupDescription",
@@ -291,7 +291,7 @@ def build_topic_map(
     Returns (TopicResult, MapLayout). The engine calls this when it builds an index, so the
     app and the CLI read the saved files instead of recomputing.
     """
-    from abstract_search.layout import compute_layout, save_layout
+    from abstract_search.topics.map import compute_layout, save_layout
 
     result = compute_topics(records, embeddings, n_topics=n_topics, random_state=random_state)
     layout = compute_layout(embeddings, random_state=random_state)
@@ -302,7 +302,7 @@ def build_topic_map(
 
 def load_topic_map(folder: str | Path):
     """Reads what build_topic_map saved: (TopicResult, MapLayout)."""
-    from abstract_search.layout import load_layout
+    from abstract_search.topics.map import load_layout
 
     result = load_topics(folder)
     layout = load_layout(folder)

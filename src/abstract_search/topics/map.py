@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import normalize_rows
+from abstract_search.embed.backends import normalize_rows
 
 FORMAT_VERSION = 1
 LAYOUT_FILE = "layout.npy"

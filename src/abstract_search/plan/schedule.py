@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from abstract_search.plan_frame import Frame, Place, PlanError
+from abstract_search.plan.frame import Frame, Place, PlanError
 from abstract_search.records import Abstract, clock_minutes
 
 

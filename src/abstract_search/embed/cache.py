@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import Embedder, normalize_rows
+from abstract_search.embed.backends import Embedder, normalize_rows
 from abstract_search.records import text_hash, write_atomically
 
 DEFAULT_CACHE_DIR = "<index folder>/_cache"  # resolved when used: the settings may change in tests
@@ -135,7 +135,7 @@ def embed_documents(
     With an embedder that reads whole texts (the ONNX backends) both come from one model pass:
     each document is read in full, in windows of up to 512 tokens, and its vector is the mean
     of all its token states; a sentence's vector is the mean of its own tokens' states
-    (`abstract_search.embed.late_chunk`). Other embedders embed the text (as the model cuts it)
+    (`abstract_search.embed.backends.late_chunk`). Other embedders embed the text (as the model cuts it)
     and then each sentence on its own. `sentence_spans[i]` are character spans of `texts[i]`.
     Measured: benchmarks/retrieval_workshop.py and benchmarks/retrieval_scifact.py (train).
     """

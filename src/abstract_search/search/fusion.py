@@ -77,7 +77,7 @@ class Hit:
 
     def marked_snippet(self) -> str:
         """The snippet with matched words as «word» (for terminals; the app renders spans)."""
-        from abstract_search.snippets import Snippet
+        from abstract_search.search.snippets import Snippet
 
         return Snippet(self.snippet, self.highlights, self.matched_terms).marked()
 

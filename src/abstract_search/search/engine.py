@@ -2,9 +2,9 @@
 
 `Engine.open()` reads the records, loads the index (building it on first use) and the BM25
 fields saved with it; the embedding model is loaded only when a query has to be embedded,
-through `abstract_search.embed.load_embedder`, so opening an engine never imports torch.
+through `abstract_search.embed.backends.load_embedder`, so opening an engine never imports torch.
 With the default backend ("auto") corpora are embedded with the int8 ONNX model (model id
-`...#int8w7`, see abstract_search.embed.INT8_SUFFIX), and their queries then are too.
+`...#int8w7`, see abstract_search.embed.backends.INT8_SUFFIX), and their queries then are too.
 """
 
 from __future__ import annotations
@@ -15,21 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed import INT8_SUFFIX, Embedder, EmbedError, load_embedder, resolve_model
-from abstract_search.index import (
-    CACHE_FOLDER,
-    LEXICAL_FOLDER,
-    DenseIndex,
-    IndexConfig,
-    IndexMismatchError,
-    build_index,
-    index_folder,
-    load_index,
-    served_folder,
-)
-from abstract_search.lexical import LexicalIndex, build_lexical_index, token_spans, tokenize
+from abstract_search.embed.backends import INT8_SUFFIX, Embedder, EmbedError, load_embedder, resolve_model
 from abstract_search.records import Abstract, CorpusError, corpus_hash, read_records, resolve_corpus
-from abstract_search.search import (
+from abstract_search.search.fusion import (
     Filters,
     FusionConfig,
     Hit,
@@ -40,8 +28,20 @@ from abstract_search.search import (
     prepare_query,
     top_rows,
 )
+from abstract_search.search.index import (
+    CACHE_FOLDER,
+    LEXICAL_FOLDER,
+    DenseIndex,
+    IndexConfig,
+    IndexMismatchError,
+    build_index,
+    index_folder,
+    load_index,
+    served_folder,
+)
+from abstract_search.search.lexical import LexicalIndex, build_lexical_index, token_spans, tokenize
+from abstract_search.search.snippets import Snippet, build_snippet, matched_spans, sentence_scores, split_sentences
 from abstract_search.settings import settings
-from abstract_search.snippets import Snippet, build_snippet, matched_spans, sentence_scores, split_sentences
 
 BUILD_POLICIES = ("missing", "stale", "never")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abstract_search.lexical import token_spans
+from abstract_search.search.lexical import token_spans
 
 ABBREVIATIONS = frozenset(
     """al fig figs eq eqs ref refs e.g i.e etc vs cf ca approx resp no nos dr prof mr ms

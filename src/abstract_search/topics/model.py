@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abstract_search.embed import normalize_rows
+from abstract_search.embed.backends import normalize_rows
 
 OUTLIER = -1
 
@@ -202,7 +202,7 @@ class TopicModel:
     def _describe(self, texts) -> tuple[list[str], list[tuple[str, ...]]]:
         if texts is None:
             return [f"Topic {t}" for t in range(self.n_topics_)], [() for _ in range(self.n_topics_)]
-        from abstract_search.topic_labels import describe_groups
+        from abstract_search.topics.labels import describe_groups
 
         descriptions = {d.group: d for d in describe_groups(list(texts), self.labels_.tolist())}
         labels, keywords = [], []

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abstract_search import plan_search
-from abstract_search.plan_frame import (
+from abstract_search.plan import search as plan_search
+from abstract_search.plan.frame import (
     Constraints,
     Frame,
     Place,
@@ -322,7 +322,7 @@ def flow_order(similarity: np.ndarray, members: np.ndarray) -> list[int]:
 
 def _session_titles(records, labels, n_sessions) -> list[tuple[str, tuple[str, ...]]]:
     try:
-        from abstract_search.topics import describe_groups
+        from abstract_search.topics.corpus import describe_groups
     except ImportError:  # labelling is a nicety: a plan without titles still works
         return [(f"Session {k + 1}", ()) for k in range(n_sessions)]
     described = {d.group: d for d in describe_groups([r.text for r in records], list(labels))}

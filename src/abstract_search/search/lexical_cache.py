@@ -7,7 +7,7 @@ BM25 needs each text's distinct tokens and how often each occurs (its bag), neve
 index). Plain NumPy and JSON, loaded with allow_pickle=False; a cache that does not parse or add
 up is ignored and rebuilt. Bags and tokens are only appended and `bags.npy` is replaced first,
 so a save killed between the two renames leaves extra entries past the end of what `meta.json`
-lists, which are ignored. The tokenizer id (`abstract_search.lexical.tokenizer_id`) names the
+lists, which are ignored. The tokenizer id (`abstract_search.search.lexical.tokenizer_id`) names the
 folder, so bags made by another tokenizer are never read.
 """
 
