@@ -10,7 +10,8 @@ import pytest
 
 from abstract_search.cli import main as cli_main
 from abstract_search.ingest import ingest_file
-from abstract_search.ingest.reader import join_lines, read_pdf, word_counts
+from abstract_search.ingest.lines import join_lines, word_counts
+from abstract_search.ingest.reader import read_pdf
 from abstract_search.ingest.segment import segment
 from abstract_search.records import CorpusError
 
@@ -196,7 +197,7 @@ def test_words_hyphenated_at_line_ends_are_joined_unless_the_book_prints_the_hyp
 
 
 def _line(text):
-    from abstract_search.ingest.reader import Line
+    from abstract_search.ingest.lines import Line
 
     return Line(text=text, page=1)
 

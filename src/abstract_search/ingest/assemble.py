@@ -13,7 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from abstract_search.ingest.segment import DAY_HEADING, Entry, Segmentation
+from abstract_search.ingest.entry import DAY_HEADING, Entry
+from abstract_search.ingest.segment import Segmentation
 from abstract_search.records import Abstract
 
 DUPLICATE_MIN = 0.8  # word 4-gram Jaccard above which two printed bodies are the same abstract

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from abstract_search.ingest.reader import Line
+from abstract_search.ingest.lines import Line
 
 TIME_RANGE = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
 ROW_NUMBER = re.compile(r"^(\d{1,3})[.)]?(\s+|$)")

@@ -13,64 +13,32 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from abstract_search.ingest.guard import run_guarded
+from abstract_search.ingest.lines import Document, Line, clean_text
+from abstract_search.ingest.pages import drop_furniture, order_columns
 from abstract_search.records import CorpusError
 
 MAX_PAGES = 3000  # a book longer than this is refused rather than read for minutes
+
+
 MAX_CHARS = 20_000_000  # about 10,000 dense pages of text
+
+
 MAX_OBJECTS = 200_000  # drawing and text objects on one page; a dense text page has a few thousand
+
+
 MEMORY_BUDGET = 3 * 2**30  # bytes a PDF may take to read, beyond what the process already maps
+
+
 TIME_BUDGET = 600.0  # seconds; a 126-page book reads in a few
+
+
 ITALIC_NAME = re.compile(r"italic|oblique|(?<![a-z])cmti|cmsl", re.I)
+
+
 BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|(?<![a-z])cmbx|cmb\d|\bbx\b", re.I)
-FURNITURE_MARGIN = 0.14  # fraction of the page height at the top and bottom where furniture lives
-PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—]?\s*[ivxlc\d]{1,4}\s*[-–—]?(\s*(/|of)\s*\d+)?$", re.I)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One printed line: its text, where it is and in which type (size 0 for plain text)."""
-
-    text: str
-    page: int
-    top: float = 0.0
-    x0: float = 0.0
-    x1: float = 0.0
-    bottom: float = 0.0
-    size: float = 0.0
-    bold: bool = False
-    italic: bool = False
-    font: str = ""
-    cells: tuple[tuple[float, float, str], ...] = ()  # (x0, x1, text) pieces split at wide gaps
-
-    @property
-    def style(self) -> tuple[float, bool]:
-        """Type size to the half point and weight: what repeats across a book's template."""
-        return (round(self.size * 2) / 2, self.bold)
-
-
-@dataclass
-class Document:
-    """A book as lines in reading order, plus what was dropped as page furniture."""
-
-    source: str
-    lines: list[Line]
-    pages: int
-    page_width: float = 0.0
-    furniture: list[str] = field(default_factory=list)
-
-
-def clean_text(text: str) -> str:
-    """NFKC (ligatures, full-width forms) and ftfy's repair of mojibake, whitespace collapsed."""
-    import ftfy
-
-    text = ftfy.fix_text(text, normalization="NFKC", unescape_html=False, fix_latin_ligatures=True)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-# --- PDF --------------------------------------------------------------------------------------
 
 
 def _open_pdf(path: Path):
@@ -249,57 +217,6 @@ def read_pdf(path: str | Path, *, memory: int = MEMORY_BUDGET, seconds: float = 
     return run_guarded(_read_pdf, (Path(path),), memory=memory, seconds=seconds, what=str(path))
 
 
-def run_guarded(function, args: tuple, *, memory: int, seconds: float, what: str):
-    """Runs `function(*args)` in a forked child under an address-space limit and a deadline."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, function, args, memory), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(seconds):
-            child.kill()
-            raise CorpusError(f"{what}: reading took longer than {seconds:g} s; not read")
-        try:
-            status, value = receiver.recv()
-        except EOFError:
-            child.join()
-            raise CorpusError(
-                f"{what}: reading needed more than {memory / 2**30:.1f} GiB of memory or crashed "
-                f"(exit code {child.exitcode}); not read"
-            ) from None
-    finally:
-        receiver.close()
-        child.join(timeout=5)
-    if status == "error":
-        raise CorpusError(value)
-    return value
-
-
-def _child_main(sender, function, args, memory: int) -> None:
-    import faulthandler
-    import resource
-
-    faulthandler.disable()  # a child stopped by its memory limit is reported by the parent, not dumped
-
-    try:
-        with open("/proc/self/statm") as handle:
-            mapped = int(handle.read().split()[0]) * resource.getpagesize()
-        resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
-    except (OSError, ValueError):
-        pass  # no /proc or no limit on this system: read unguarded
-    try:
-        sender.send(("ok", function(*args)))
-    except CorpusError as err:
-        sender.send(("error", str(err)))
-    except MemoryError:
-        sender.send(("error", f"{args[0]}: reading needed more than {memory / 2**30:.1f} GiB of memory; not read"))
-    finally:
-        sender.close()
-
-
 def _read_pdf(path: Path) -> Document:
     doc = _open_pdf(path)
     fonts, lines, total, width = _FontCache(), [], 0, 0.0
@@ -329,99 +246,6 @@ def _read_pdf(path: Path) -> Document:
     return Document(str(path), kept, len(heights), width, dropped)
 
 
-def order_columns(lines: list[Line], width: float) -> list[Line]:
-    """Two-column pages read left column then right, band by band between full-width lines."""
-    gutter = find_gutter(lines, width)
-    if gutter is None:
-        return lines
-    lines = [part for line in lines for part in _split_line(line, gutter)]
-    ordered, band = [], []
-    for line in sorted(lines, key=lambda item: item.top):
-        if line.x0 < gutter < line.x1:  # spans the gutter: closes a band
-            ordered += _band_order(band, gutter) + [line]
-            band = []
-        else:
-            band.append(line)
-    return ordered + _band_order(band, gutter)
-
-
-def find_gutter(lines: list[Line], width: float) -> float | None:
-    """The x of a column gutter: no printed piece crosses it, and many lines have text on both sides."""
-    pieces = [cell for line in lines for cell in (line.cells or ((line.x0, line.x1, line.text),))]
-    best, best_count = None, 0
-    for step in range(36, 65):
-        x = width * step / 100
-        if any(c[0] < x < c[1] for c in pieces):
-            continue
-        left = sum(1 for line in lines if line.x1 <= x)
-        right = sum(1 for line in lines if line.x0 >= x)
-        both = sum(1 for line in lines if line.x0 < x < line.x1)
-        count = min(left + both, right + both)
-        if count > best_count:
-            best, best_count = x, count
-    return best if best_count >= max(5, 0.25 * len(lines)) else None
-
-
-def _split_line(line: Line, gutter: float) -> list[Line]:
-    if not (line.x0 < gutter < line.x1) or not line.cells:
-        return [line]
-    parts = [[c for c in line.cells if c[1] <= gutter], [c for c in line.cells if c[0] >= gutter]]
-    return [
-        Line(
-            text=" ".join(c[2] for c in cells),
-            page=line.page,
-            top=line.top,
-            bottom=line.bottom,
-            x0=cells[0][0],
-            x1=cells[-1][1],
-            size=line.size,
-            bold=line.bold,
-            italic=line.italic,
-            font=line.font,
-            cells=tuple(cells),
-        )
-        for cells in parts
-        if cells
-    ]
-
-
-def _band_order(band: list[Line], gutter: float) -> list[Line]:
-    return sorted(band, key=lambda line: (line.x0 >= gutter, line.top))
-
-
-def drop_furniture(lines: list[Line], heights: dict[int, float]) -> tuple[list[Line], list[str]]:
-    """Drops running headers/footers (the same text near the same edge on many pages) and page numbers."""
-
-    def shape(line: Line) -> str:
-        """The text with its page's own number blanked: 'Page 12 of 64' repeats as 'Page # of 64'."""
-        return re.sub(rf"(?<!\d){line.page}(?!\d)", "#", line.text.lower())
-
-    def in_margin(line: Line) -> bool:
-        height = heights.get(line.page) or 1.0
-        return line.top < FURNITURE_MARGIN * height or line.bottom > (1 - FURNITURE_MARGIN) * height
-
-    pages_of: dict[str, set[int]] = {}
-    for line in lines:
-        if in_margin(line):
-            pages_of.setdefault(shape(line), set()).add(line.page)
-    # Three pages suffice: a section's running header repeats on its own pages only.
-    repeated = {s for s, pages in pages_of.items() if len(pages) >= 3}
-    kept, dropped, seen = [], [], set()
-    for line in lines:
-        number = in_margin(line) and PAGE_NUMBER.match(line.text)
-        if number or (in_margin(line) and shape(line) in repeated):
-            key = "page number" if number else line.text
-            if key not in seen:
-                seen.add(key)
-                dropped.append("page numbers" if number else f"running header/footer {line.text[:70]!r}")
-            continue
-        kept.append(line)
-    return kept, dropped
-
-
-# --- plain text --------------------------------------------------------------------------------
-
-
 def read_text_file(path: Path) -> str:
     """A text file's contents as UTF-8 (a BOM allowed); a binary or mis-encoded file is a clear error."""
     data = Path(path).read_bytes()
@@ -445,37 +269,3 @@ def text_lines(text: str, source: str = "") -> Document:
                 lines.append(Line(text=re.sub(r"\s+", " ", cleaned), page=page, top=float(row)))
         page += 1
     return Document(source, lines, page - 1)
-
-
-def join_lines(texts: list[str], vocabulary: Counter | None = None) -> str:
-    """Joins wrapped lines into one text, mending words hyphenated at line ends.
-
-    'neces-' + 'sity' becomes 'necessity'; 'HPV-' + 'independent' keeps its hyphen when the
-    book prints 'HPV-independent' elsewhere in a line and never 'HPVindependent'.
-    """
-    out = ""
-    for piece in texts:
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and piece[:1].isalpha():
-            head = re.findall(r"[\w-]+$", out[:-1])
-            tail = re.match(r"[\w-]+", piece)
-            joined_hyphen = f"{head[0] if head else ''}-{tail.group(0) if tail else ''}".lower()
-            joined_plain = joined_hyphen.replace("-", "", 1)
-            keep = piece[0].isupper() and not out[-2].isupper()
-            if vocabulary is not None and vocabulary[joined_hyphen] > vocabulary[joined_plain]:
-                keep = True
-            out = out + piece if keep else out[:-1] + piece
-        else:
-            out = f"{out} {piece}" if out else piece
-    return out
-
-
-def word_counts(lines: list[Line]) -> Counter:
-    """Lower-cased words (hyphenated ones whole) as printed inside lines: evidence for join_lines."""
-    counts: Counter = Counter()
-    for line in lines:
-        words = re.findall(r"[\w]+(?:-[\w]+)*", line.text.lower())
-        counts.update(words[:-1] if line.text.endswith("-") else words)
-    return counts

@@ -11,106 +11,24 @@ skipped, and every page that became no entry is reported with its reason.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from abstract_search.ingest.reader import Document, Line, join_lines, word_counts
-
-DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|\.{6,}|…{2,}")
-INDEX_LINE = re.compile(r"^[^\d]{3,60}[ ,]\s*\d{1,4}(\s*[,;]\s*\d{1,4})+\s*$")
-SEPARATOR = re.compile(r"^[\W_]{3,}$")
-LABEL = re.compile(r"^\s*([A-Z][A-Za-z]*(?:\s*[/&]?\s*[A-Za-z]+){0,3})\s*:\s*(.*)$")
-LABEL_FIELDS = {
-    "presenter": "presenter",
-    "presenters": "presenter",
-    "presenting author": "presenter",
-    "speaker": "presenter",
-    "speakers": "presenter",
-    "author": "authors",
-    "authors": "authors",
-    "affiliation": "affiliations",
-    "affiliations": "affiliations",
-    "abstract": "abstract",
-    "keywords": "keywords",
-    "key words": "keywords",
-    "keyword": "keywords",
-    "date": "when",
-    "time": "when",
-    "date / time": "when",
-    "date/time": "when",
-    "when": "when",
-    "session": "session",
-    "track": "session",
-    "type": "type",
-    "presentation type": "type",
-    "location": "room",
-    "room": "room",
-    "abstract id": "id",
-    "id": "id",
-    "e-mail": "email",
-    "email": "email",
-}
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-AFFILIATION = re.compile(
-    r"\b(Department|Dept\.|Division|Universit\w*|Univ\.|Institut\w*|Laborator\w*|School|Faculty|"
-    r"Cent(er|re)|College|Academy|Hospital|Clinic\w*|Inc\.|Ltd|GmbH|Corporation|Research)\b"
+from abstract_search.ingest.entry import (
+    CODE_LINE,
+    DOT_LEADER,
+    INDEX_LINE,
+    SEPARATOR,
+    TIME_LINE,
+    Entry,
+    is_headingish,
+    is_name_like,
+    is_prose,
+    is_section_line,
+    label_of,
+    parse_entry,
 )
-TERMINAL = re.compile(r"[.!?]\)?[\"”']?$")
-REF_HEADER = re.compile(r"^(References?|Bibliography|Literature)\s*:?\s*$", re.I)
-REF_ITEM = re.compile(r"^(\[\d{1,3}\]|\d{1,3}[.)])\s+\S")
-YEAR = re.compile(r"\b(19|20)\d\d\b")
-COLUMN_WORDS = {
-    "title",
-    "presenter",
-    "presenters",
-    "speaker",
-    "speakers",
-    "author",
-    "authors",
-    "time",
-    "date",
-    "day",
-    "room",
-    "location",
-    "session",
-    "no",
-    "no.",
-    "#",
-    "affiliation",
-    "abstract",
-    "start",
-    "end",
-}
-DAY_HEADING = re.compile(r"^(day\s+\d+|(mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I)
-KIND_WORDS = (("poster", "poster"), ("keynote", "keynote"), ("plenary", "keynote"), ("invited", "talk"))
-
-
-@dataclass
-class Entry:
-    """One abstract as the book prints it, before records are made."""
-
-    title: str
-    pages: tuple[int, int]
-    authors: list[str] = field(default_factory=list)
-    presenter: str = ""
-    affiliations: list[str] = field(default_factory=list)
-    body: str = ""
-    references: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    fields: dict[str, str] = field(default_factory=dict)  # labelled fields as printed
-    sections: list[str] = field(default_factory=list)  # the section headings above it
-    kind: str = ""
-    evidence: list[str] = field(default_factory=list)
-    confidence: float = 0.0
-    tables: list[list[Entry]] = field(default_factory=list)  # title-only entries from tables printed in it
-
-
-def is_table_header(text: str) -> bool:
-    """'Title  Presenter  Time  Location': a row of column names starts a table, not prose."""
-    words = [w.strip(".:").replace("loca/on", "location") for w in text.lower().split()]
-    named = sum(w in COLUMN_WORDS for w in words)
-    return named >= 3 and named >= 0.75 * len(words)
+from abstract_search.ingest.lines import Document, Line, word_counts
 
 
 @dataclass
@@ -119,31 +37,6 @@ class Segmentation:
     skipped: list[str]  # pages or regions that became no entry, with the reason
     body_style: tuple[float, bool]
     title_style: tuple[float, bool] | None
-
-
-# --- the template ------------------------------------------------------------------------
-
-
-def is_prose(line: Line, body: tuple[float, bool]) -> bool:
-    return abs(line.size - body[0]) <= 0.6 and line.bold == body[1]
-
-
-def label_of(text: str) -> tuple[str, str] | None:
-    """('presenter', 'Jane Doe') for 'Presenter: Jane Doe'; None when the text is no labelled field."""
-    found = LABEL.match(text)
-    if not found:
-        return None
-    name = re.sub(r"\s+", " ", found.group(1).strip().lower()).replace("loca/on", "location")
-    name = re.sub(r"\s*/\s*", " / ", name) if "/" in name else name
-    key = LABEL_FIELDS.get(name) or LABEL_FIELDS.get(name.replace(" / ", "/"))
-    return (key, found.group(2).strip()) if key else None
-
-
-def _headingish(line: Line, body: tuple[float, bool]) -> bool:
-    letters = sum(c.isalpha() for c in line.text)
-    if letters < 3 or SEPARATOR.match(line.text) or label_of(line.text):
-        return False
-    return line.size >= body[0] - 0.1 and (line.size > body[0] + 0.6 or line.bold != body[1])
 
 
 def skipped_pages(doc: Document) -> dict[int, str]:
@@ -171,7 +64,7 @@ def learn_template(lines: list[Line]) -> tuple[tuple[float, bool], tuple[float, 
     blocks: Counter = Counter()
     previous = None
     for line in lines:
-        style = line.style if _headingish(line, body) else None
+        style = line.style if is_headingish(line, body) else None
         if style is not None and style != previous:
             blocks[style] += 1
         previous = style
@@ -180,9 +73,6 @@ def learn_template(lines: list[Line]) -> tuple[tuple[float, bool], tuple[float, 
     most = max(blocks.values())
     frequent = [s for s, n in blocks.items() if n >= max(2, 0.6 * most)]
     return body, max(frequent, key=lambda s: (s[0], s[1])), blocks
-
-
-# --- cutting -----------------------------------------------------------------------------
 
 
 def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]:
@@ -204,13 +94,6 @@ def _entry_starts(lines: list[Line], body, title_style) -> list[tuple[int, int]]
     return starts
 
 
-CODE_LINE = re.compile(
-    r"^[A-Z]{0,4}[-\s.]?\d{1,4}(?:[-.]\d{1,3})?[a-z]?$|^(Poster|Talk|Abstract|Paper)\s+[A-Z]?-?\d{1,4}$", re.I
-)
-CLOCK = r"\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?"
-TIME_LINE = re.compile(rf"^{CLOCK}\s*(?:[-–—]\s*{CLOCK})?$", re.I)
-
-
 def _fits_above_title(line: Line, body) -> bool:
     """What books print just above a title: a label, a heading, a name, a code ('P-12'), a time."""
     if SEPARATOR.match(line.text):
@@ -218,35 +101,21 @@ def _fits_above_title(line: Line, body) -> bool:
     text = line.text.strip()
     return (
         bool(label_of(text))
-        or (_headingish(line, body) and _is_section(line))
+        or (is_headingish(line, body) and is_section_line(line))
         or is_name_like(text)
         or bool(CODE_LINE.match(text) or TIME_LINE.match(text))
     )
 
 
-def is_name_like(text: str) -> bool:
-    """'Zach David', 'J. van der Berg': a few capitalised words, no sentence, no numbers."""
-    plain = re.sub(r"<[^>]*>", "", text).strip()
-    words = plain.replace(",", " ").split()
-    if (
-        not 1 <= len(words) <= 6
-        or re.search(r"\d{2,}", plain)
-        or re.search(r"[.!?;:]$", plain[:-1] + plain[-1:])
-        and not re.search(r"\b[A-Z]\.$", plain)
-    ):
-        return False
-    return all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
-
-
 def _is_title_line(lines: list[Line], i: int, body, title_style) -> bool:
     """A line in the title style, or a heading-like block right above a labelled presenter/author field."""
     line = lines[i]
-    if not _headingish(line, body):
+    if not is_headingish(line, body):
         return False
     if line.style == title_style:
         return True
     j = i
-    while j + 1 < len(lines) and lines[j + 1].style == line.style and _headingish(lines[j + 1], body):
+    while j + 1 < len(lines) and lines[j + 1].style == line.style and is_headingish(lines[j + 1], body):
         j += 1
     following = label_of(lines[j + 1].text) if j + 1 < len(lines) else None
     return bool(following) and following[0] in ("presenter", "authors")
@@ -296,252 +165,3 @@ def _page_span(pages: list[int]) -> str:
     if pages == list(range(pages[0], pages[-1] + 1)):
         return f"pp. {pages[0]}-{pages[-1]}"
     return "pp. " + ", ".join(map(str, pages))
-
-
-# --- one entry ---------------------------------------------------------------------------
-
-
-def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -> Entry:
-    """Title, people, fields and body of one entry's lines (context: the section headings so far)."""
-    pre, rest = chunk[:title_at], chunk[title_at:]
-    n_title = 1
-    while n_title < len(rest) and _continues_title(rest[n_title], rest[n_title - 1], body):
-        n_title += 1
-    title = join_lines([line.text for line in rest[:n_title]], vocabulary)
-    entry = Entry(title=title, pages=(chunk[0].page, chunk[-1].page))
-    entry.evidence.append(f"title in the book's title style ({title_style[0]:g} pt{' bold' if title_style[1] else ''})")
-    names = []
-    for line in pre:
-        if line.style in rare and _is_section(line):
-            _enter_section(context, line)
-        elif (found := label_of(line.text)) is not None:
-            entry.fields.setdefault(found[0], found[1])
-        elif TIME_LINE.match(line.text.strip()):
-            entry.fields.setdefault("when", line.text.strip())
-        elif CODE_LINE.match(line.text.strip()):
-            entry.fields.setdefault("id", line.text.strip())
-        elif is_name_like(line.text):
-            names.append(line.text)
-        else:
-            entry.fields["above title"] = " / ".join(filter(None, [entry.fields.get("above title"), line.text]))
-    entry.sections = [context["day"]] if "day" in context else []
-    entry.sections += [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
-    context["entries"] = context.get("entries", 0) + 1
-    _parse_after_title(entry, rest[n_title:], body, rare, vocabulary, context)
-    _choose_people(entry, names)
-    kind_text = " ".join([entry.fields.get("type", ""), *entry.sections]).lower()
-    entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
-    entry.confidence = _confidence(entry)
-    return entry
-
-
-def _continues_title(line: Line, previous: Line, body) -> bool:
-    """The title's next line: its type, or its font and size (a subscript can tip the weight count)."""
-    if line.page != previous.page or label_of(line.text):
-        return False
-    same_font = line.font == previous.font and abs(line.size - previous.size) < 0.5
-    return (line.style == previous.style and _headingish(line, body)) or (same_font and line.font != "")
-
-
-def _enter_section(context: dict, line: Line) -> None:
-    """A section heading replaces earlier headings of its type size and smaller ones, except
-    a heading printed right above it ('Day 1' over 'Short talks'): both are kept."""
-    if DAY_HEADING.match(line.text):  # a day outranks every heading, whatever its type size
-        for key in [k for k in context if isinstance(k, tuple)]:
-            del context[key]
-        context["day"], context["last"] = line.text, line
-        return
-    last = context.get("last")
-    together = last is not None and last.page == line.page and 0 <= line.top - last.bottom < 3 * line.size
-    for key in [k for k in context if isinstance(k, tuple)]:
-        if key[0] >= -line.size and not (together and context[key] == last.text):
-            del context[key]
-    context[(-line.size, len(context))] = line.text
-    context["last"] = line
-
-
-PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "dos", "den", "ten", "y"}
-
-
-def _is_author_line(text: str) -> bool:
-    """Names separated by commas/and, with affiliation markers (digits, *, †) and no sentence."""
-    parts = _split_people(text)
-    if not parts or len(text.split()) > 60 or AFFILIATION.search(text):
-        return False
-    namelike = [
-        p for p in parts if 1 <= len(p.split()) <= 5 and all(w[:1].isupper() or w in PARTICLES for w in p.split())
-    ]
-    return len(namelike) >= max(1, 0.7 * len(parts)) and (len(parts) > 1 or len(parts[0].split()) <= 4)
-
-
-def _split_people(text: str) -> list[str]:
-    """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
-    cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#^]+(,[\d*†‡§¶#^]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
-    parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
-    return [
-        p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")
-    ]
-
-
-def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
-    """People, affiliations and labelled fields, then the body up to the next entry."""
-    i, body_lines, in_head, pending, author_type = 0, [], True, [], None
-    while i < len(lines):
-        line = lines[i]
-        if SEPARATOR.match(line.text):
-            i += 1
-            continue
-        if is_table_header(line.text):
-            while body_lines and body_lines[-1].style in rare and _is_section(body_lines[-1]):
-                heading = body_lines.pop()
-                if not any(h is heading for h in pending):
-                    pending.insert(0, heading)
-            for heading in pending:
-                _enter_section(context, heading)
-            entry.tables.append(_table_entries(line, lines[i + 1 :], context))
-            break
-        found = label_of(line.text)
-        if found is not None and (in_head or found[0] in ("keywords",)):
-            key, value = found
-            if key == "abstract":
-                in_head = False
-                if value:
-                    body_lines.append(Line(value, line.page, size=line.size, bold=line.bold))
-            else:
-                entry.fields[key] = (entry.fields.get(key, "") + " " + value).strip()
-        elif in_head and (EMAIL.search(line.text) or (not is_prose(line, body) and line.size < body[0])):
-            entry.affiliations.append(line.text)
-        elif (
-            in_head
-            and not entry.affiliations
-            and author_type in (None, (line.style, line.italic))  # an author list goes on in its own type
-            and _is_author_line(line.text)
-            and len(line.text) < 300
-        ):
-            entry.authors += _split_people(line.text)
-            author_type = (line.style, line.italic)
-        elif in_head and entry.authors and _is_affiliation_line(line, context.get("body_italic", False)):
-            entry.affiliations.append(line.text)
-        elif line.style in rare and _is_section(line) and _only_headings_follow(lines[i:], body):
-            for heading in lines[i:]:
-                if not SEPARATOR.match(heading.text):
-                    _enter_section(context, heading)
-            break
-        else:
-            in_head = False
-            body_lines.append(line)
-        i += 1
-    prose, refs = _split_references([line.text for line in body_lines])
-    entry.body = join_lines(prose, vocabulary)
-    entry.references = refs
-    if "keywords" in entry.fields:
-        entry.keywords = [k.strip() for k in re.split(r"[;,]", entry.fields["keywords"]) if k.strip()]
-    entry.affiliations = [re.sub(r"^\d{1,2}\s*", "", a) for a in entry.affiliations if not EMAIL.fullmatch(a)]
-
-
-def _table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry]:
-    """Title-only entries from the rows of a table printed in the book (a poster-flash list)."""
-    from abstract_search.ingest.book_tables import read_rows
-
-    sections = ([context["day"]] if "day" in context else []) + [
-        context[k] for k in sorted(k for k in context if isinstance(k, tuple))
-    ]
-    entries = []
-    for n, row in enumerate(read_rows(header, lines), start=1):
-        if not row.get("title"):
-            continue
-        people = _split_people(row.get("presenter", "") or row.get("authors", ""))
-        entry = Entry(
-            title=row["title"],
-            pages=(header.page, header.page),
-            authors=people,
-            presenter=people[0] if people else "",
-            sections=list(sections),
-        )
-        entry.fields = {k: v for k, v in row.items() if k in ("when", "room", "session", "date")}
-        entry.evidence.append(f"row {row.get('number', n)} of the table on p. {header.page} ({header.text})")
-        kind_text = " ".join(sections).lower()
-        entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
-        entry.confidence = 0.6
-        entries.append(entry)
-    return entries
-
-
-def _is_affiliation_line(line: Line, body_italic: bool) -> bool:
-    """Below the authors: an institution's words, a numbered line, or italics where the body is upright."""
-    if AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text):
-        return True
-    return line.italic and not body_italic and len(line.text.split()) <= 30
-
-
-def _only_headings_follow(lines: list[Line], body) -> bool:
-    """The tail of an entry is the next section's headings: a few short heading lines."""
-    headings = [line for line in lines if not SEPARATOR.match(line.text)]
-    return len(headings) <= 4 and all(_headingish(line, body) and _is_section(line) for line in headings)
-
-
-def _is_section(line: Line) -> bool:
-    return len(line.text.split()) <= 12 and not TERMINAL.search(line.text)
-
-
-def _split_references(texts: list[str]) -> tuple[list[str], list[str]]:
-    """Prose and the reference list (after a 'References' header, or trailing numbered items citing years)."""
-    for i, text in enumerate(texts):
-        if REF_HEADER.match(text):
-            return texts[:i], _items(texts[i + 1 :])
-    for i, text in enumerate(texts):
-        if REF_ITEM.match(text) and (i == 0 or TERMINAL.search(texts[i - 1])):
-            items = _items(texts[i:])
-            if items and all(YEAR.search(item) for item in items):
-                return texts[:i], items
-    return texts, []
-
-
-def _items(texts: list[str]) -> list[str]:
-    items: list[list[str]] = []
-    for text in texts:
-        if REF_ITEM.match(text) or not items:
-            items.append([text])
-        else:
-            items[-1].append(text)
-    return [join_lines(item) for item in items]
-
-
-def _choose_people(entry: Entry, names: list[str]) -> None:
-    """Presenter first: a labelled presenter, else a name printed above the title that is an author."""
-    labelled = entry.fields.get("presenter", "")
-    if labelled:
-        presenters = _split_people(labelled)
-        entry.presenter = presenters[0] if presenters else ""
-        entry.evidence.append("presenter from a labelled field")
-        entry.authors = presenters + [a for a in entry.authors if a not in presenters]
-    elif "authors" in entry.fields and not entry.authors:
-        entry.authors = _split_people(entry.fields["authors"])
-    if not entry.presenter and names:
-        words = _name_words(names[-1])
-        match = next((a for a in entry.authors if _name_words(a) and _name_words(a)[-1] in words), None)
-        initials_only = match is not None and all(len(w) <= 2 for w in _name_words(match)[:-1])
-        entry.presenter = names[-1] if match is None or initials_only else match
-        entry.evidence.append("presenter printed above the title" + (" (an author)" if match else ""))
-        if match is not None and initials_only:
-            entry.authors.remove(match)
-        if entry.presenter not in entry.authors:
-            entry.authors.insert(0, entry.presenter)
-    if entry.presenter and entry.presenter in entry.authors:
-        entry.authors.remove(entry.presenter)
-        entry.authors.insert(0, entry.presenter)
-
-
-def _name_words(name: str) -> list[str]:
-    """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> cosic, mujkanovic, n."""
-    plain = re.sub(r"<[^>]*>|\?", "", name.lower())  # codes a broken font printed in place of letters
-    return [w for w in re.split(r"[\s,.\-]+", plain) if w]
-
-
-def _confidence(entry: Entry) -> float:
-    """How sure we are this is an abstract: a title, people and a body of some length."""
-    score = 0.4
-    score += 0.2 if entry.authors else 0.0
-    score += 0.3 if len(entry.body.split()) >= 40 else 0.1 if entry.body else 0.0
-    score += 0.1 if entry.affiliations or entry.fields else 0.0
-    return round(min(score, 1.0), 2)
