@@ -305,7 +305,6 @@ def session_table(engine, plan, fits) -> None:
 
 
 def page_planner(engine) -> None:
-    from abstract_search.plan.planner import Constraints, PlanError, plan_sessions
     from abstract_search.plan.schedule import EXPORTERS
 
     st.title("Session planner")
@@ -332,22 +331,21 @@ def page_planner(engine) -> None:
     within = left.selectbox("Keep each session within one… (hard)", fields, format_func=field_name, key="within")
     prefer = mid.selectbox("Rather not mix… (soft)", fields, format_func=field_name, key="prefer_within")
     seed = right.number_input("Seed", min_value=0, value=0, key="seed")
+    same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
+    request = service.PlanRequest(
+        sizes=None if same_as_program else sizes.strip() or None,
+        sessions=int(sessions) or None,
+        parallel=int(parallel) if parallel > 1 else None,
+        pins=tuple(p for p in re.split(r"[,\s]+", pins) if p),
+        unavailable=tuple(u for u in unavailable.split(";") if u.strip()),
+        within=within,
+        prefer_within=prefer,
+        seed=int(seed),
+    )
     try:
-        same_as_program = sizes.strip() == default_sizes and not sessions and parallel == 1
-        frame = service.make_frame(
-            items,
-            sizes=None if same_as_program else sizes.strip() or None,
-            sessions=int(sessions) or None,
-            parallel=int(parallel) if parallel > 1 else None,
-        )
-        constraints = Constraints(
-            pins=service.parse_pins([p for p in re.split(r"[,\s]+", pins) if p]),
-            unavailable=service.parse_unavailable([u for u in unavailable.split(";") if u.strip()], items),
-            within=within,
-        )
         with st.spinner("Planning…"):
-            plan = plan_sessions(items, vectors, frame, constraints, prefer_within=prefer, seed=int(seed))
-    except (PlanError, service.UserError) as err:
+            plan = service.plan_corpus(engine, request).plan
+    except service.UserError as err:
         st.error(str(err))
         return
     fits = {f.id: f for f in plan.fits}

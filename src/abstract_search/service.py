@@ -30,6 +30,16 @@ from abstract_search.ingest.review import (
 )
 from abstract_search.ingest.tables import FIELDS as TABLE_FIELDS
 from abstract_search.ingest.tables import MULTI_FIELDS as TABLE_MULTI_FIELDS
+from abstract_search.plan.request import (
+    PlanOutcome,
+    PlanRequest,
+    make_frame,
+    organizers_plan,
+    parse_pins,
+    parse_unavailable,
+    plan_corpus,
+    plan_items,
+)
 from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, UserError, corpus_names, write_records
 from abstract_search.settings import settings
 
@@ -37,7 +47,21 @@ if TYPE_CHECKING:
     from abstract_search.ingest import IngestResult
 
 
-__all__ = ["DEFAULT_CORPUS", "KINDS", "TABLE_FIELDS", "TABLE_MULTI_FIELDS", "UserError"]
+__all__ = [
+    "PlanOutcome",
+    "PlanRequest",
+    "make_frame",
+    "organizers_plan",
+    "parse_pins",
+    "parse_unavailable",
+    "plan_corpus",
+    "plan_items",
+    "DEFAULT_CORPUS",
+    "KINDS",
+    "TABLE_FIELDS",
+    "TABLE_MULTI_FIELDS",
+    "UserError",
+]
 
 
 def available_corpora() -> list[str]:
@@ -333,99 +357,6 @@ def add_corpus(
         warnings=(*upload.result.warnings, *upload.notes),
         skipped=tuple(upload.result.skipped),
     )
-
-
-# --- planning ------------------------------------------------------------------------------
-
-
-def plan_items(engine):
-    """What a plan groups: the corpus's talks (all records if it has none), with their vectors."""
-    rows = [i for i, r in enumerate(engine.records) if r.kind == "talk"] or list(range(len(engine.records)))
-    return [engine.records[i] for i in rows], engine.embeddings[rows]
-
-
-def make_frame(
-    items: Sequence[Abstract],
-    *,
-    sizes: str | Sequence[int] | None = None,
-    sessions: int | None = None,
-    min_size: int | None = None,
-    max_size: int | None = None,
-    parallel: int | None = None,
-):
-    """The session frame: exact sizes, or a count with size bounds, or the organizers' program.
-
-    Raises PlanError (a UserError) with the reason when the request does not make sense.
-    """
-    import math
-
-    from abstract_search.plan.planner import Frame, PlanError
-    from abstract_search.plan.schedule import has_program, load_program
-
-    if (min_size is not None or max_size is not None) and sessions is None:
-        raise PlanError("--min-size/--max-size go with --sessions N")
-    tracks = parallel or 1
-    if sizes:
-        if isinstance(sizes, str):
-            try:
-                sizes = [int(v) for v in sizes.replace(" ", "").split(",") if v]
-            except ValueError:
-                raise PlanError(f"sizes {sizes!r}: give whole numbers separated by commas, e.g. 3,4,4") from None
-        return Frame.fixed(list(sizes), tracks)
-    if sessions is not None:
-        return Frame.flexible(sessions, min_size or min(2, len(items)), max_size or 0, tracks)
-    if has_program(items):
-        program = load_program(items)
-        return program.frame if parallel is None else Frame.fixed(program.frame.sizes, tracks)
-    n_sessions = max(1, math.ceil(len(items) / 4))
-    return Frame.flexible(n_sessions, min(2, len(items) // n_sessions), 6, tracks)
-
-
-def parse_pins(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """'T05=2' pins to (T05, session index 1); sessions are numbered from 1 for people."""
-    from abstract_search.plan.planner import PlanError
-
-    pins = []
-    for value in values:
-        item_id, sep, session = value.partition("=")
-        if not sep or not item_id.strip() or not session.strip().isdigit() or int(session) < 1:
-            raise PlanError(f"pin {value!r}: use ID=SESSION with a session number from 1, e.g. T05=2")
-        pins.append((item_id.strip(), int(session) - 1))
-    return tuple(pins)
-
-
-def parse_unavailable(values: Sequence[str], items: Sequence[Abstract]) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """'Volker Deringer=1,2' says that speaker cannot talk in time slots 1 and 2 (numbered from 1)."""
-    from abstract_search.plan.planner import PlanError
-
-    speakers = sorted({s for r in items for s in r.speakers})
-    known = {" ".join(s.casefold().split()) for s in speakers}
-    rules = []
-    for value in values:
-        name, sep, slots = value.rpartition("=")
-        try:
-            numbers = tuple(int(v) - 1 for v in slots.replace(" ", "").split(",") if v)
-        except ValueError:
-            numbers = ()
-        if not sep or not name.strip() or not numbers or min(numbers) < 0:
-            raise PlanError(f"unavailable {value!r}: use SPEAKER=SLOT[,SLOT] with slots numbered from 1")
-        if " ".join(name.casefold().split()) not in known:
-            raise PlanError(
-                f"unavailable {value!r}: no talk has speaker {name.strip()!r}; speakers: {', '.join(speakers)}"
-            )
-        rules.append((name.strip(), numbers))
-    return tuple(rules)
-
-
-def organizers_plan(items: Sequence[Abstract], vectors):
-    """The organizers' program described as a plan (None when the records carry no program)."""
-    from abstract_search.plan.planner import describe_plan
-    from abstract_search.plan.schedule import has_program, load_program
-
-    if not has_program(items):
-        return None
-    program = load_program(items)
-    return describe_plan(items, vectors, program.labels, program.frame, name="organizers")
 
 
 # --- the map -------------------------------------------------------------------------------

@@ -90,49 +90,44 @@ def _print_plan(plan, records) -> None:
 
 def _run_plan(args) -> int:
     from abstract_search import service
-    from abstract_search.plan.planner import Constraints, PlanError, compare_plans, plan_sessions
+    from abstract_search.plan.planner import compare_plans
     from abstract_search.plan.schedule import comparison_text, export_plan, fit_json, plan_json
 
     engine = service.open_engine(args.corpus, args.model, progress=not args.json)
-    items, vectors = service.plan_items(engine)
-    constraints = Constraints(
-        pins=service.parse_pins(args.pin),
-        unavailable=service.parse_unavailable(args.unavailable, items),
+    request = service.PlanRequest(
+        sizes=args.sizes,
+        sessions=args.sessions,
+        min_size=args.min_size,
+        max_size=args.max_size,
+        parallel=args.parallel,
+        pins=tuple(args.pin),
+        unavailable=tuple(args.unavailable),
         within=args.within or "",
+        prefer_within=args.prefer_within or "",
+        prefer_weight=args.prefer_weight,
+        seed=args.seed,
+        in_program_frame=args.compare_program,
     )
-    preference = {"prefer_within": args.prefer_within or "", "prefer_weight": args.prefer_weight}
+    outcome = service.plan_corpus(engine, request)
+    plan, items = outcome.plan, outcome.items
     if args.compare_program:
-        organizers = service.organizers_plan(items, vectors)
-        if organizers is None:
-            raise PlanError("--compare-program needs an organizers' program: every item needs a session label")
-        plan = plan_sessions(items, vectors, organizers.frame, constraints, seed=args.seed, **preference)
-        comparison = compare_plans(organizers, plan)
+        comparison = compare_plans(outcome.organizers, plan)
         if args.json:
             print_json(
                 {
                     "corpus": engine.corpus,
                     "items": len(items),
-                    "organizers": plan_json(organizers, items),
+                    "organizers": plan_json(outcome.organizers, items),
                     "proposed": plan_json(plan, items),
                     "improving_moves": [fit_json(f) for f in comparison.improving_moves],
                 }
             )
         else:
             print(comparison_text(comparison, items))
+    elif args.json:
+        print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
     else:
-        frame = service.make_frame(
-            items,
-            sizes=args.sizes,
-            sessions=args.sessions,
-            min_size=args.min_size,
-            max_size=args.max_size,
-            parallel=args.parallel,
-        )
-        plan = plan_sessions(items, vectors, frame, constraints, seed=args.seed, **preference)
-        if args.json:
-            print_json({"corpus": engine.corpus, "items": len(items), **plan_json(plan, items)})
-        else:
-            _print_plan(plan, items)
+        _print_plan(plan, items)
     if args.out:
         path = export_plan(plan, items, args.out)
         if not args.json:
