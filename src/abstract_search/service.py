@@ -69,11 +69,16 @@ def available_corpora() -> list[str]:
     return sorted(corpus_names(), key=lambda n: n != DEFAULT_CORPUS)
 
 
-def open_engine(corpus: str | None = None, model: str | None = None, progress: bool = False):
-    """The search engine of a corpus, building or rebuilding its index when needed."""
+def open_engine(corpus: str | None = None, model: str | None = None, progress: bool = False, build: str = "stale"):
+    """The search engine of a corpus; `build` says when its index is (re)built.
+
+    "stale" (the app, `build`, `plan`): built when missing or out of date; "missing" (`search`,
+    `related`): built when missing, and an index of another model or corpus version is refused
+    with the command that rebuilds it.
+    """
     from abstract_search.search.engine import Engine
 
-    return Engine.open(corpus, model, progress=progress, build="stale")
+    return Engine.open(corpus, model, progress=progress, build=build)
 
 
 def record(engine, record_id: str) -> Abstract:

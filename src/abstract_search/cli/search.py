@@ -18,9 +18,9 @@ def add_build(sub) -> None:
 
 
 def _run_build(args) -> int:
-    from abstract_search.search.engine import Engine
+    from abstract_search import service
 
-    engine = Engine.open(args.corpus, args.model, progress=True, build="stale")
+    engine = service.open_engine(args.corpus, args.model, progress=True, build="stale")
     manifest = engine.index.manifest
     print(
         f"index of {manifest.corpus!r}: {manifest.records} records, {manifest.model}, "
@@ -86,7 +86,7 @@ def _where_pairs(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _run_search(args) -> int:
-    from abstract_search.search.engine import Engine
+    from abstract_search import service
     from abstract_search.search.fusion import Filters, QueryError
 
     if args.top_k < 1:
@@ -112,11 +112,11 @@ def _run_search(args) -> int:
             raise QueryError(
                 f"{args.batch}: not UTF-8 text (byte 0x{err.object[err.start]:02x}); re-save it as UTF-8"
             ) from None
-        engine = Engine.open(args.corpus, args.model)
+        engine = service.open_engine(args.corpus, args.model, progress=True, build="missing")
         for query, hits in zip(queries, engine.search_many(queries, args.top_k, filters), strict=True):
             print_json(_search_json(query, hits))
         return 0
-    engine = Engine.open(args.corpus, args.model)
+    engine = service.open_engine(args.corpus, args.model, progress=True, build="missing")
     hits = engine.search(args.query, args.top_k, filters)
     if args.json:
         print_json(_search_json(args.query, hits))
@@ -139,9 +139,9 @@ def add_related(sub) -> None:
 
 
 def _run_related(args) -> int:
-    from abstract_search.search.engine import Engine
+    from abstract_search import service
 
-    engine = Engine.open(args.corpus, args.model)
+    engine = service.open_engine(args.corpus, args.model, progress=True, build="missing")
     hits = engine.related(args.id, args.top_k)
     if args.json:
         print_json({"id": args.id, "hits": [hit.to_json() for hit in hits]})
