@@ -220,16 +220,19 @@ def test_cli_map_writes_standalone_html(themed_cli, tmp_path, capsys):
     assert main(["map", "--corpus", str(themed_cli), "--out", str(tmp_path / "map.svg")]) == 2
 
 
-def test_build_topic_map_saves_json_and_npy_only(corpus, tmp_path):
-    from abstract_search.topics.corpus import build_topic_map, load_topic_map
+def test_topics_and_the_map_are_saved_as_json_and_npy_only(corpus, tmp_path):
+    from abstract_search.topics.corpus import compute_topics, load_topics, save_topics
+    from abstract_search.topics.map import compute_layout, load_layout, save_layout
 
     records, vectors = corpus
-    result, layout = build_topic_map(records, vectors, tmp_path / "idx")
+    result = compute_topics(records, vectors, random_state=0)
+    layout = compute_layout(vectors, random_state=0)
+    save_topics(result, tmp_path / "idx")
+    save_layout(layout, tmp_path / "idx")
     names = sorted(p.name for p in (tmp_path / "idx").iterdir())
-    assert names == ["layout.json", "layout.npy", "topic_centres.npy", "topics.json"]
-    loaded, loaded_layout = load_topic_map(tmp_path / "idx")
-    assert loaded.topics == result.topics
-    np.testing.assert_array_equal(loaded_layout.coordinates, layout.coordinates)
+    assert names == ["layout.json", "layout.npy", "topic_centres.npy", "topics.json"]  # no pickle
+    assert load_topics(tmp_path / "idx").topics == result.topics
+    np.testing.assert_array_equal(load_layout(tmp_path / "idx").coordinates, layout.coordinates)
 
 
 @pytest.mark.slow

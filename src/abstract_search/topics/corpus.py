@@ -27,10 +27,8 @@ __all__ = [
     "TopicGroup",
     "TopicResult",
     "TopicModel",
-    "build_topic_map",
     "compute_topics",
     "describe_groups",
-    "load_topic_map",
     "load_topics",
     "save_topics",
 ]
@@ -276,36 +274,3 @@ def load_topics(folder: str | Path) -> TopicResult:
         random_state=data["random_state"],
         mean=None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float32),
     )
-
-
-def build_topic_map(
-    records: Sequence[Abstract],
-    embeddings: np.ndarray,
-    folder: str | Path,
-    *,
-    n_topics: int | None = None,
-    random_state: int = 0,
-):
-    """Computes topics and the 2-D map of a corpus and saves both into `folder` (JSON + .npy).
-
-    Returns (TopicResult, MapLayout). The engine calls this when it builds an index, so the
-    app and the CLI read the saved files instead of recomputing.
-    """
-    from abstract_search.topics.map import compute_layout, save_layout
-
-    result = compute_topics(records, embeddings, n_topics=n_topics, random_state=random_state)
-    layout = compute_layout(embeddings, random_state=random_state)
-    save_topics(result, folder)
-    save_layout(layout, folder)
-    return result, layout
-
-
-def load_topic_map(folder: str | Path):
-    """Reads what build_topic_map saved: (TopicResult, MapLayout)."""
-    from abstract_search.topics.map import load_layout
-
-    result = load_topics(folder)
-    layout = load_layout(folder)
-    if len(layout.coordinates) != len(result.record_ids):
-        raise ValueError(f"{folder}: the map has {len(layout.coordinates)} points, the topics {len(result.record_ids)}")
-    return result, layout
