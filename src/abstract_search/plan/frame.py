@@ -220,67 +220,20 @@ def iter_allowed(
     grouping) the sizes and session groups are read from it instead. low/high bound session
     sizes during the search (both 0 when sizes are fixed).
     """
-    n_items, n_sessions = len(records), frame.n_sessions
-    index = {r.id: i for i, r in enumerate(records)}
+    n_items = len(records)
     values = group_values(records, constraints.within) if constraints.within else None
     counts = Counter(values) if values is not None else None
-    pins: dict[int, int] = {}
-    for item_id, session in constraints.pins:
-        if item_id not in index:
-            raise PlanError(f"pinned item {item_id!r} is not among the {n_items} items being planned")
-        if not 0 <= session < n_sessions:
-            raise PlanError(f"{item_id} is pinned to session {session + 1}, but there are {n_sessions} sessions")
-        pins[index[item_id]] = session
-    pinned_groups: dict[int, str] = {}
-    if counts is not None:
-        for i, k in pins.items():
-            g = values[i]
-            if pinned_groups.setdefault(k, g) != g:
-                raise PlanError(
-                    f"session {k + 1} has pins from two {constraints.within} groups "
-                    f"({pinned_groups[k]!r}, {g!r}) but --within {constraints.within} keeps groups apart"
-                )
+    pins = _pinned_sessions(records, constraints, frame.n_sessions)
+    pinned_groups = _pinned_groups(pins, values, constraints) if counts is not None else {}
     if labels is not None:
         labels = np.asarray(labels)
-        sizes = np.bincount(labels, minlength=n_sessions).tolist()
-        mappings = [
-            [
-                values[int(np.flatnonzero(labels == k)[0])] if counts is not None and sizes[k] else ""
-                for k in range(n_sessions)
-            ]
-        ]
+        sizes, mappings = _sizes_from_labels(labels, values, counts, frame.n_sessions)
     elif frame.sizes:
-        sizes = list(frame.sizes)
-        if len(sizes) != n_sessions or min(sizes) < 1:
-            raise PlanError(f"session sizes must be positive, one per session; got {sizes}")
-        if sum(sizes) != n_items:
-            raise PlanError(f"the session sizes add up to {sum(sizes)} but there are {n_items} items to place")
-        if counts is not None and constraints.within == "date" and all(p.date for p in frame.places):
-            # Sessions with dates keep talks on their own date: the group of a session is its date.
-            for k, place in enumerate(frame.places):
-                if pinned_groups.setdefault(k, place.date) != place.date:
-                    raise PlanError(
-                        f"session {k + 1} is on {place.date} but a talk of {pinned_groups[k]} is pinned to it"
-                    )
-        mappings = _group_mappings(sizes, counts, pinned_groups) if counts is not None else [[""] * n_sessions]
+        sizes, mappings = _fixed_sizes(n_items, frame, constraints, counts, pinned_groups)
     else:
-        sizes, groups = _flexible_sizes(n_items, frame, counts)
-        if counts is not None and pinned_groups:  # give pinned sessions a session of their group
-            order = sorted(range(n_sessions), key=lambda k: (k not in pinned_groups, k))
-            pool = defaultdict(list)
-            for size, g in zip(sizes, groups, strict=True):
-                pool[g].append(size)
-            new_sizes, new_groups = [0] * n_sessions, [""] * n_sessions
-            for k in order:
-                g = pinned_groups.get(k) or next(h for h in sorted(pool) if pool[h])
-                if not pool[g]:
-                    raise PlanError(f"--within: more sessions are pinned to group {g!r} than it can fill")
-                new_sizes[k], new_groups[k] = pool[g].pop(), g
-            sizes, groups = new_sizes, new_groups
-        mappings = [groups]
+        sizes, mappings = _flexible_groups(n_items, frame, counts, pinned_groups)
     low, high = (0, 0) if frame.sizes else (max(frame.min_size, 1), frame.max_size or n_items)
-    per_session = Counter(pins.values())
-    for k, count in per_session.items():
+    for k, count in Counter(pins.values()).items():
         cap = sizes[k] if frame.sizes else high
         if count > cap and labels is None:
             raise PlanError(f"{count} items are pinned to session {k + 1}, which has {cap} seats")
@@ -288,28 +241,115 @@ def iter_allowed(
     _check_pinned_clashes(records, pins, slots)
     item_groups = np.array(values, dtype=object) if counts else None
     problem, yielded = "", False
-    for groups in mappings:
-        allowed = np.ones((n_items, n_sessions), dtype=np.bool_)
-        if item_groups is not None:
-            allowed &= item_groups[:, None] == np.array(groups, dtype=object)[None, :]
-        for speaker, blocked in constraints.unavailable:
-            rows = [i for i, r in enumerate(records) if _speaker_key(speaker) in map(_speaker_key, r.speakers)]
-            allowed[np.ix_(rows, np.isin(slots, list(blocked)))] = False
-        problem = _pin_problem(records, pins, allowed, constraints) if labels is None else ""
-        for i, k in pins.items():
-            allowed[i] = False
-            allowed[i, k] = True
-        stuck = [i for i in range(n_items) if not allowed[i].any()]
-        if stuck and not problem:
-            problem = (
-                f"{records[stuck[0]].id} has no possible session: its speaker is unavailable in every slot "
-                "that could take it" + (f" (within its {constraints.within} group)" if counts else "")
-            )
+    for groups in mappings:  # lazy: the `within` mappings are searched for as they are tried
+        allowed = _allowed_matrix(records, constraints, slots, groups, item_groups)
+        problem = _seat_pins(records, pins, allowed, constraints, check_pins=labels is None, grouped=bool(counts))
         if not problem:
             yielded = True
             yield sizes, allowed, low, high
     if not yielded:
         raise PlanError(problem)
+
+
+def _pinned_sessions(records: Sequence[Abstract], constraints: Constraints, n_sessions: int) -> dict[int, int]:
+    """The pins as item row -> session index, each checked to name a planned item and a session."""
+    index = {r.id: i for i, r in enumerate(records)}
+    pins: dict[int, int] = {}
+    for item_id, session in constraints.pins:
+        if item_id not in index:
+            raise PlanError(f"pinned item {item_id!r} is not among the {len(records)} items being planned")
+        if not 0 <= session < n_sessions:
+            raise PlanError(f"{item_id} is pinned to session {session + 1}, but there are {n_sessions} sessions")
+        pins[index[item_id]] = session
+    return pins
+
+
+def _pinned_groups(pins: dict[int, int], values: list[str], constraints: Constraints) -> dict[int, str]:
+    """The `within` group each pinned session must take (its pins' group); refuses a session pinned to two."""
+    pinned_groups: dict[int, str] = {}
+    for i, k in pins.items():
+        g = values[i]
+        if pinned_groups.setdefault(k, g) != g:
+            raise PlanError(
+                f"session {k + 1} has pins from two {constraints.within} groups "
+                f"({pinned_groups[k]!r}, {g!r}) but --within {constraints.within} keeps groups apart"
+            )
+    return pinned_groups
+
+
+def _sizes_from_labels(labels: np.ndarray, values, counts, n_sessions: int) -> tuple[list[int], list[list[str]]]:
+    """An existing grouping's session sizes, and its one mapping of sessions to groups."""
+    sizes = np.bincount(labels, minlength=n_sessions).tolist()
+    mapping = [
+        values[int(np.flatnonzero(labels == k)[0])] if counts is not None and sizes[k] else ""
+        for k in range(n_sessions)
+    ]
+    return sizes, [mapping]
+
+
+def _fixed_sizes(n_items: int, frame: Frame, constraints: Constraints, counts, pinned_groups: dict[int, str]):
+    """The frame's exact sizes (checked), and the ways to give its sessions a group (lazy)."""
+    sizes = list(frame.sizes)
+    if len(sizes) != frame.n_sessions or min(sizes) < 1:
+        raise PlanError(f"session sizes must be positive, one per session; got {sizes}")
+    if sum(sizes) != n_items:
+        raise PlanError(f"the session sizes add up to {sum(sizes)} but there are {n_items} items to place")
+    if counts is None:
+        return sizes, [[""] * frame.n_sessions]
+    preset = dict(pinned_groups)
+    if constraints.within == "date" and all(p.date for p in frame.places):
+        # Sessions with dates keep talks on their own date: the group of a session is its date.
+        for k, place in enumerate(frame.places):
+            if preset.setdefault(k, place.date) != place.date:
+                raise PlanError(f"session {k + 1} is on {place.date} but a talk of {preset[k]} is pinned to it")
+    return sizes, _group_mappings(sizes, counts, preset)
+
+
+def _flexible_groups(n_items: int, frame: Frame, counts, pinned_groups: dict[int, str]):
+    """Sizes within the frame's bounds and the one mapping of sessions to groups, pinned sessions in theirs."""
+    n_sessions = frame.n_sessions
+    sizes, groups = _flexible_sizes(n_items, frame, counts)
+    if counts is not None and pinned_groups:  # give pinned sessions a session of their group
+        order = sorted(range(n_sessions), key=lambda k: (k not in pinned_groups, k))
+        pool = defaultdict(list)
+        for size, g in zip(sizes, groups, strict=True):
+            pool[g].append(size)
+        new_sizes, new_groups = [0] * n_sessions, [""] * n_sessions
+        for k in order:
+            g = pinned_groups.get(k) or next(h for h in sorted(pool) if pool[h])
+            if not pool[g]:
+                raise PlanError(f"--within: more sessions are pinned to group {g!r} than it can fill")
+            new_sizes[k], new_groups[k] = pool[g].pop(), g
+        sizes, groups = new_sizes, new_groups
+    return sizes, [groups]
+
+
+def _allowed_matrix(records, constraints: Constraints, slots: np.ndarray, groups, item_groups) -> np.ndarray:
+    """allowed[item, session] for one mapping of sessions to groups: the item's group, its speakers' slots."""
+    allowed = np.ones((len(records), len(slots)), dtype=np.bool_)
+    if item_groups is not None:
+        allowed &= item_groups[:, None] == np.array(groups, dtype=object)[None, :]
+    for speaker, blocked in constraints.unavailable:
+        rows = [i for i, r in enumerate(records) if _speaker_key(speaker) in map(_speaker_key, r.speakers)]
+        allowed[np.ix_(rows, np.isin(slots, list(blocked)))] = False
+    return allowed
+
+
+def _seat_pins(
+    records, pins: dict[int, int], allowed, constraints: Constraints, check_pins: bool, grouped: bool
+) -> str:
+    """Forces each pinned item into its session; names what leaves this candidate impossible ("" if nothing)."""
+    problem = _pin_problem(records, pins, allowed, constraints) if check_pins else ""
+    for i, k in pins.items():
+        allowed[i] = False
+        allowed[i, k] = True
+    stuck = [i for i in range(len(records)) if not allowed[i].any()]
+    if stuck and not problem:
+        problem = (
+            f"{records[stuck[0]].id} has no possible session: its speaker is unavailable in every slot "
+            "that could take it" + (f" (within its {constraints.within} group)" if grouped else "")
+        )
+    return problem
 
 
 def _pin_problem(records, pins: dict[int, int], allowed: np.ndarray, constraints: Constraints) -> str:

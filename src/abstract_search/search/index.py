@@ -8,7 +8,9 @@ NumPy (allow_pickle=False) and FAISS files only; the manifest holds every file's
 CRC-32, so a truncated or damaged file is refused on load instead of served.
 A build writes a temporary folder and renames it into place under a file lock, so a failed or
 killed build leaves the previous index intact and two builds never mix; readers also find the
-previous index in the instant between the two renames of a swap.
+previous index in the instant between the two renames of a swap. The manifest and its checks
+are in `abstract_search.search.manifest`, the folder rules of that swap in
+`abstract_search.search.storage`; this module builds, writes and opens the index.
 Exact inner-product search by default (about 10 ms per query at 51k vectors); HNSW only above
 `IndexConfig.approximate_above` vectors. faiss is imported inside the functions that use it,
 and nothing here imports torch.
@@ -17,28 +19,55 @@ and nothing here imports torch.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from abstract_search.embed.backends import INT8_SUFFIX, Embedder
+from abstract_search.embed.backends import Embedder
 from abstract_search.embed.cache import embed_documents, reads_whole_texts
-from abstract_search.records import Abstract, CorpusError, corpus_hash
+from abstract_search.records import Abstract, corpus_hash
+from abstract_search.search.manifest import (
+    FORMAT_VERSION,
+    IndexMismatchError,
+    Manifest,
+    check_manifest,
+    library_versions,
+    read_manifest,
+    seal_manifest,
+    verify_files,
+)
 from abstract_search.search.snippets import split_sentences
+from abstract_search.search.storage import clean_leftovers, index_folder, served_folder, swap_into_place
 
-FORMAT_VERSION = 5  # bump whenever what is stored, or how documents are embedded, changes
+__all__ = [
+    "CACHE_FOLDER",
+    "FORMAT_VERSION",
+    "LEXICAL_FOLDER",
+    "DenseIndex",
+    "IndexConfig",
+    "IndexMismatchError",
+    "Manifest",
+    "SentenceTable",
+    "build_index",
+    "check_manifest",
+    "faiss_search",
+    "index_folder",
+    "library_versions",
+    "load_index",
+    "make_faiss_index",
+    "read_manifest",
+    "sentence_spans",
+    "served_folder",
+    "verify_files",
+]
+
 CACHE_FOLDER = "_cache"
-
-
-class IndexMismatchError(CorpusError):
-    """A built index does not belong to this corpus or model; the message says what to run."""
+LEXICAL_FOLDER = "bm25"
 
 
 @dataclass(frozen=True)
@@ -63,51 +92,6 @@ class IndexConfig:
 
     def sentence_vectors_for(self, records: int) -> bool:
         return self.sentence_vectors and records <= self.sentence_vectors_up_to
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index was built from; loading refuses anything else."""
-
-    corpus: str
-    corpus_hash: str
-    records: int
-    model: str
-    dimension: int
-    index_type: str
-    versions: dict
-    built_at: str
-    window_tokens: int = 0  # tokens per model window when documents are read whole; 0: cut by the model
-    files: dict = field(default_factory=dict)  # relative path -> [size in bytes, CRC-32]
-    format: int = FORMAT_VERSION
-
-    @classmethod
-    def from_json(cls, data: dict) -> Manifest:
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown manifest field(s) {', '.join(unknown)}")
-        if data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"format {data.get('format')}, expected {FORMAT_VERSION}")
-        return cls(**data)
-
-
-def index_folder(corpus: str, root: str | Path | None = None) -> Path:
-    """index/<corpus>/ (the root is `ABSTRACT_SEARCH_INDEX` or the project's index/ folder)."""
-    if corpus.startswith(("_", ".")) or corpus != Path(corpus).name:
-        raise CorpusError(f"corpus name {corpus!r} cannot name an index folder; rename the .jsonl file")
-    if root is None:
-        from abstract_search.settings import settings
-
-        root = settings().index_dir
-    return Path(root) / corpus
-
-
-def library_versions() -> dict:
-    import bm25s
-    import faiss
-
-    return {"faiss": faiss.__version__, "numpy": np.__version__, "bm25s": bm25s.__version__}
 
 
 # --- the FAISS backend ----------------------------------------------------------------------
@@ -213,7 +197,7 @@ def build_index(
     cache_dir = folder.parent / CACHE_FOLDER if use_cache else None
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder.parent / f".{corpus}.lock")):
-        _clean_leftovers(folder)
+        clean_leftovers(folder)
         say(f"embedding {len(records)} records with {embedder.model_id}")
         # Without sentence vectors the spans are cut per hit at query time (Engine._snippet).
         with_vectors = config.sentence_vectors_for(len(records))
@@ -248,8 +232,8 @@ def build_index(
             _write(tmp, manifest, embeddings, faiss_index, (rows, starts, ends), sentence_vectors)
             if lexical is not None:
                 lexical.save(tmp / LEXICAL_FOLDER)
-            manifest = _seal(tmp, manifest)  # the manifest goes last: a folder without one is never loaded
-            _swap_into_place(tmp, folder)
+            manifest = seal_manifest(tmp, manifest)  # the manifest goes last: a folder without one is never loaded
+            swap_into_place(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -258,34 +242,8 @@ def build_index(
     return DenseIndex(manifest, embeddings, faiss_index, table, folder)
 
 
-LEXICAL_FOLDER = "bm25"
-
-
-def _checksum(path: Path) -> list[int]:
-    crc = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            crc = zlib.crc32(block, crc)
-    return [path.stat().st_size, crc]
-
-
-def _seal(folder: Path, manifest: Manifest) -> Manifest:
-    """Records every file's size and CRC-32 in the manifest, and writes the manifest last."""
-    files = {
-        p.relative_to(folder).as_posix(): _checksum(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
-    }
-    manifest = Manifest(**{**asdict(manifest), "files": files})
-    path = folder / "manifest.json"
-    path.write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-    return manifest
-
-
 def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sentence_vectors) -> None:
-    """The index's data files (the manifest is written after them, by `_seal`)."""
+    """The index's data files (the manifest is written after them, by `seal_manifest`)."""
     np.save(folder / "embeddings.npy", embeddings, allow_pickle=False)
     if manifest.index_type != "flat":  # a flat index is rebuilt from embeddings.npy on load
         import faiss
@@ -297,102 +255,6 @@ def _write(folder: Path, manifest: Manifest, embeddings, faiss_index, spans, sen
     )
     if sentence_vectors is not None:
         np.save(folder / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
-
-
-def _previous(folder: Path) -> list[Path]:
-    """Previous indexes parked by an interrupted swap, newest first."""
-    parked = [p for p in folder.parent.glob(f".{folder.name}.old-*") if (p / "manifest.json").is_file()]
-    return sorted(parked, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def _clean_leftovers(folder: Path) -> None:
-    """Under the build lock: restores an index parked by a killed swap and removes dead temporaries."""
-    if not (folder / "manifest.json").is_file():
-        for parked in _previous(folder)[:1]:
-            shutil.rmtree(folder, ignore_errors=True)
-            os.replace(parked, folder)
-    for leftover in folder.parent.glob(f".{folder.name}.*"):
-        if leftover.is_dir() and (".building-" in leftover.name or ".old-" in leftover.name):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _swap_into_place(tmp: Path, folder: Path) -> None:
-    old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-    if folder.exists():
-        os.replace(folder, old)
-    try:
-        os.replace(tmp, folder)
-    except BaseException:
-        if old.exists():
-            os.replace(old, folder)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def served_folder(corpus: str, root: str | Path | None = None) -> Path:
-    """The folder an index is served from: index/<corpus>/, or the previous index while a swap runs."""
-    folder = index_folder(corpus, root)
-    if (folder / "manifest.json").is_file():
-        return folder
-    parked = _previous(folder)
-    return parked[0] if parked else folder
-
-
-def read_manifest(corpus: str, root: str | Path | None = None) -> Manifest | None:
-    path = served_folder(corpus, root) / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError) as err:
-        raise IndexMismatchError(
-            f"{path}: unreadable manifest ({err}); run `abstract-search build --corpus {corpus}`"
-        ) from None
-
-
-def check_manifest(
-    manifest: Manifest, records: Sequence[Abstract], model_id: str, corpus: str, records_hash: str | None = None
-) -> None:
-    """Refuses an index built from other records, another model or another format."""
-    fix = f"run `abstract-search build --corpus {corpus}` to rebuild it"
-    if manifest.format != FORMAT_VERSION:
-        raise IndexMismatchError(f"index of {corpus!r} has format {manifest.format}, expected {FORMAT_VERSION}; {fix}")
-    if manifest.model != model_id:
-        base = model_id.split("#")[0]
-        if manifest.model in (base, base + INT8_SUFFIX):  # same model, other backend
-            backend = "auto" if manifest.model.endswith(INT8_SUFFIX) else "onnx"
-            hint = f"or set ABSTRACT_SEARCH_BACKEND={backend} to use it"
-        elif manifest.model.split("#")[0] == base:  # an 8-bit format this version no longer makes
-            hint = "its vectors come from an earlier 8-bit model"
-        else:
-            hint = f"or pass --model {manifest.model.split('#')[0]}"
-        raise IndexMismatchError(
-            f"index of {corpus!r} was built with model {manifest.model!r}, not {model_id!r}; {fix} ({hint})"
-        )
-    if manifest.records != len(records) or manifest.corpus_hash != (records_hash or corpus_hash(records)):
-        raise IndexMismatchError(
-            f"index of {corpus!r} was built from a different version of the corpus "
-            f"({manifest.records} records then, {len(records)} now); {fix}"
-        )
-
-
-def verify_files(folder: Path, manifest: Manifest, corpus: str) -> None:
-    """Refuses a folder whose files are missing, truncated or changed since the build."""
-    if not manifest.files:
-        raise IndexMismatchError(f"index of {corpus!r} lists no files; run `abstract-search build --corpus {corpus}`")
-    for name, expected in manifest.files.items():
-        path = folder / name
-        if not path.is_file():
-            problem = "is missing"
-        elif path.stat().st_size != expected[0]:
-            problem = f"is truncated or overwritten ({path.stat().st_size} bytes, expected {expected[0]})"
-        elif _checksum(path) != list(expected):
-            problem = "is damaged (checksum mismatch)"
-        else:
-            continue
-        raise IndexMismatchError(
-            f"index of {corpus!r}: {path} {problem}; run `abstract-search build --corpus {corpus}` to rebuild it"
-        )
 
 
 def load_index(
