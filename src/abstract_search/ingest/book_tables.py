@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+# entry.py imports this module lazily (only when a table is met), so this import is no cycle.
+from abstract_search.ingest.entry import KIND_WORDS, Entry, split_people
 from abstract_search.ingest.lines import Line
 
 TIME_RANGE = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
@@ -69,3 +71,29 @@ def read_rows(header: Line, lines: list[Line]) -> list[dict[str, str]]:
         if text:
             row.setdefault(name, []).append(text)
     return [{k: " ".join(v) for k, v in row.items()} for _, row in rows]
+
+
+def table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry]:
+    """Title-only entries from the rows of a table printed in the book (a poster-flash list)."""
+    sections = ([context["day"]] if "day" in context else []) + [
+        context[k] for k in sorted(k for k in context if isinstance(k, tuple))
+    ]
+    entries = []
+    for n, row in enumerate(read_rows(header, lines), start=1):
+        if not row.get("title"):
+            continue
+        people = split_people(row.get("presenter", "") or row.get("authors", ""))
+        entry = Entry(
+            title=row["title"],
+            pages=(header.page, header.page),
+            authors=people,
+            presenter=people[0] if people else "",
+            sections=list(sections),
+        )
+        entry.fields = {k: v for k, v in row.items() if k in ("when", "room", "session", "date")}
+        entry.evidence.append(f"row {row.get('number', n)} of the table on p. {header.page} ({header.text})")
+        kind_text = " ".join(sections).lower()
+        entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
+        entry.confidence = 0.6
+        entries.append(entry)
+    return entries

@@ -246,7 +246,7 @@ PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "do
 
 def _is_author_line(text: str) -> bool:
     """Names separated by commas/and, with affiliation markers (digits, *, †) and no sentence."""
-    parts = _split_people(text)
+    parts = split_people(text)
     if not parts or len(text.split()) > 60 or AFFILIATION.search(text):
         return False
     namelike = [
@@ -255,7 +255,7 @@ def _is_author_line(text: str) -> bool:
     return len(namelike) >= max(1, 0.7 * len(parts)) and (len(parts) > 1 or len(parts[0].split()) <= 4)
 
 
-def _split_people(text: str) -> list[str]:
+def split_people(text: str) -> list[str]:
     """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
     cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#^]+(,[\d*†‡§¶#^]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
     parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
@@ -279,7 +279,9 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
                     pending.insert(0, heading)
             for heading in pending:
                 _enter_section(context, heading)
-            entry.tables.append(_table_entries(line, lines[i + 1 :], context))
+            from abstract_search.ingest.book_tables import table_entries
+
+            entry.tables.append(table_entries(line, lines[i + 1 :], context))
             break
         found = label_of(line.text)
         if found is not None and (in_head or found[0] in ("keywords",)):
@@ -299,7 +301,7 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
             and _is_author_line(line.text)
             and len(line.text) < 300
         ):
-            entry.authors += _split_people(line.text)
+            entry.authors += split_people(line.text)
             author_type = (line.style, line.italic)
         elif in_head and entry.authors and _is_affiliation_line(line, context.get("body_italic", False)):
             entry.affiliations.append(line.text)
@@ -318,34 +320,6 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
     if "keywords" in entry.fields:
         entry.keywords = [k.strip() for k in re.split(r"[;,]", entry.fields["keywords"]) if k.strip()]
     entry.affiliations = [re.sub(r"^\d{1,2}\s*", "", a) for a in entry.affiliations if not EMAIL.fullmatch(a)]
-
-
-def _table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry]:
-    """Title-only entries from the rows of a table printed in the book (a poster-flash list)."""
-    from abstract_search.ingest.book_tables import read_rows
-
-    sections = ([context["day"]] if "day" in context else []) + [
-        context[k] for k in sorted(k for k in context if isinstance(k, tuple))
-    ]
-    entries = []
-    for n, row in enumerate(read_rows(header, lines), start=1):
-        if not row.get("title"):
-            continue
-        people = _split_people(row.get("presenter", "") or row.get("authors", ""))
-        entry = Entry(
-            title=row["title"],
-            pages=(header.page, header.page),
-            authors=people,
-            presenter=people[0] if people else "",
-            sections=list(sections),
-        )
-        entry.fields = {k: v for k, v in row.items() if k in ("when", "room", "session", "date")}
-        entry.evidence.append(f"row {row.get('number', n)} of the table on p. {header.page} ({header.text})")
-        kind_text = " ".join(sections).lower()
-        entry.kind = next((kind for word, kind in KIND_WORDS if word in kind_text), "talk")
-        entry.confidence = 0.6
-        entries.append(entry)
-    return entries
 
 
 def _is_affiliation_line(line: Line, body_italic: bool) -> bool:
@@ -392,12 +366,12 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
     """Presenter first: a labelled presenter, else a name printed above the title that is an author."""
     labelled = entry.fields.get("presenter", "")
     if labelled:
-        presenters = _split_people(labelled)
+        presenters = split_people(labelled)
         entry.presenter = presenters[0] if presenters else ""
         entry.evidence.append("presenter from a labelled field")
         entry.authors = presenters + [a for a in entry.authors if a not in presenters]
     elif "authors" in entry.fields and not entry.authors:
-        entry.authors = _split_people(entry.fields["authors"])
+        entry.authors = split_people(entry.fields["authors"])
     if not entry.presenter and names:
         words = _name_words(names[-1])
         match = next((a for a in entry.authors if _name_words(a) and _name_words(a)[-1] in words), None)
