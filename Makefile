@@ -28,7 +28,7 @@ test: setup
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks app.py
+	$(VENV)/bin/ruff check src tests benchmarks app.py app_pages
 
 clean:
 	rm -rf index/*/ .pytest_cache

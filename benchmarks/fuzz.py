@@ -214,9 +214,8 @@ def damage(data: bytes, rng: random.Random) -> bytes:
 
 
 def fuzz_files(count: int, rng: random.Random, failures: dict, folder: Path) -> dict:
-    from tests.conftest import FakeEmbedder
-
     from abstract_search.ingest import ingest_file
+    from tests.conftest import FakeEmbedder
 
     records = read_records(BUNDLED / "workshop2025.jsonl")
     embedder = FakeEmbedder()

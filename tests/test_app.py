@@ -69,7 +69,7 @@ def test_filters_change_the_results():
 
 
 def test_corpus_text_is_escaped():
-    from app import md  # noqa: PLC0415 - the page's own escaping helper
+    from app_pages.common import md  # noqa: PLC0415 - the pages' own escaping helper
 
     assert md("<script>alert(1)</script> $x$ *b*") == r"\<script\>alert\(1\)\</script\> \$x\$ \*b\*"
 

@@ -364,6 +364,13 @@ def add_corpus(
     )
 
 
+def export_plan_text(plan, items: Sequence[Abstract], suffix: str) -> str:
+    """A plan as the text of a .csv, .json, .md or .ics file (what the download buttons serve)."""
+    from abstract_search.plan.schedule import EXPORTERS
+
+    return EXPORTERS[suffix](plan, items)
+
+
 # --- the map -------------------------------------------------------------------------------
 
 

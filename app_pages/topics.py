@@ -1,0 +1,84 @@
+"""The Topic map and Topics pages: the corpus's topics drawn as a map and listed by group."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from abstract_search import service
+from app_pages.common import get_topics, md, param, set_params
+
+MAX_LISTED = 50  # members shown per topic; a 50,000-abstract corpus has topics of thousands
+
+
+def topic_count_control() -> int | None:
+    """Automatic topic count unless the user fixes one (kept in the URL as `topics`)."""
+    current = param("topics", "")
+    fixed = st.sidebar.number_input(
+        "Number of topics (0 = automatic)",
+        min_value=0,
+        max_value=50,
+        value=int(current) if current.isdigit() else 0,
+        key="n_topics",
+    )
+    set_params(topics=str(fixed) if fixed else None)
+    return int(fixed) or None
+
+
+def page_map(engine) -> None:
+    st.title("Topic map")
+    n_topics = topic_count_control()
+    topics = get_topics(engine.corpus, n_topics)
+    query = st.text_input("Show a search on the map", value=param("q"), key="map_query").strip()
+    set_params(q=query)
+    st.caption(
+        "Each dot is a talk or poster; nearby dots have similar abstracts. Colours are topics. "
+        + ("The search's hits are ringed and the query is the star." if query else "")
+    )
+    try:
+        figure = service.map_figure(engine, n_topics, query)
+    except service.UserError as err:
+        st.error(str(err))
+        return
+    figure.update_layout(height=640)
+    st.plotly_chart(figure, key="topic_map")
+    labels = [f"{t.label} ({t.size})" for t in topics.topics]
+    chosen = st.selectbox("List the talks of a topic", labels, key="map_topic")
+    topic = topics.topics[labels.index(chosen)]
+    for member in topic.members[:MAX_LISTED]:
+        record = service.record(engine, member)
+        st.markdown(f"- **{md(record.id)}** {md(record.title)} — {md(', '.join(record.speakers))}")
+    if topic.size > MAX_LISTED:
+        st.caption(f"… and {topic.size - MAX_LISTED} more.")
+
+
+def page_topics(engine) -> None:
+    st.title("Topics")
+    n_topics = topic_count_control()
+    topics = get_topics(engine.corpus, n_topics)
+    st.caption(f"{len(topics.topics)} topics; {md(topics.chosen_by)}.")
+    confidence = dict(zip(topics.record_ids, topics.confidence, strict=True))
+    for group in topics.groups:
+        st.subheader(md(group.label))
+        for topic_id in group.topic_ids:
+            topic = next(t for t in topics.topics if t.id == topic_id)
+            with st.container(border=True):
+                st.markdown(f"**{md(topic.label)}** · {topic.size} items")
+                st.markdown(" ".join(f":violet-badge[{md(k)}]" for k in topic.keywords))
+                for member in topic.members[:MAX_LISTED]:
+                    record = service.record(engine, member)
+                    star = " ★" if member in topic.representative_ids else ""
+                    st.markdown(
+                        f"- {md(record.id)}{star} {md(record.title)} — {md(', '.join(record.speakers))} "
+                        f":gray[· confidence {confidence[member]:.2f}]"
+                    )
+                if topic.size > MAX_LISTED:
+                    st.caption(f"… and {topic.size - MAX_LISTED} more.")
+    if topics.outliers:
+        st.subheader("Outliers")
+        for outlier in topics.outliers:
+            record = service.record(engine, outlier.id)
+            st.markdown(f"- {md(record.id)} {md(record.title)} — _{md(outlier.reason)}_")
+    st.caption(
+        "★ most representative items of a topic. Confidence: 0 on the border between two topics, "
+        "near 1 close to one topic only."
+    )
