@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "ingest_books.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import machine  # noqa: E402
@@ -76,15 +77,11 @@ def main(argv=None) -> int:
     for key in (*FIGURES, "seconds"):
         values = [r[key] for r in results.values() if r[key] is not None]
         mean[key] = round(sum(values) / len(values), 4) if values else None
-    print(
-        json.dumps(
-            {
-                "books": {n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()},
-                "mean": mean,
-                "machine": machine(),
-            }
-        )
-    )
+    books = {n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()}
+    result = {"books": books, "mean": mean, "machine": machine()}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result))
     return 0
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "pdf_readers.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import machine  # noqa: E402
@@ -74,7 +75,10 @@ def main(argv=None) -> int:
     for book, by_reader in results.items():
         for name, r in by_reader.items():
             print(f"{book:16s} {name:12s} {r['seconds']:8.2f} {r['phrases_found']:14.4f}")
-    print(json.dumps({"books": results, "machine": machine()}))
+    result = {"books": results, "machine": machine()}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result))
     return 0
 
 
