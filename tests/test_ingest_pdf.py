@@ -399,3 +399,12 @@ def test_italic_affiliations_and_a_section_header_on_a_few_pages(tmp_path):
     assert all(r.abstract.startswith(e[3]) for r, e in zip(result.records, ENTRIES, strict=True))
     assert not any("Session" in r.abstract for r in result.records)  # headers on 4 and on 3 of 7 pages
     assert [r.pages for r in result.records] == ["1-2", "3-4", "5-7"]
+
+
+def test_labels_a_broken_font_garbled_still_count_and_body_headings_do_not():
+    from abstract_search.ingest.entry import label_of
+
+    assert label_of("Affilia/ons: University of Oslo") == ("affiliations", "University of Oslo")  # 'ti' as '/'
+    assert label_of("Date / Time: 4 May / 10:00") == ("when", "4 May / 10:00")
+    assert label_of("Conclusion: the glass flows.") is None  # a structured abstract's heading is body
+    assert label_of("ID: 12") == ("id", "12") and label_of("AD: 12") is None  # short labels must be exact

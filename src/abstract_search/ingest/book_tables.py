@@ -11,7 +11,7 @@ import re
 
 # entry.py imports this module lazily (only when a table is met), so this import is no cycle.
 from abstract_search.ingest.entry import KIND_WORDS, Entry, split_people
-from abstract_search.ingest.lines import Line
+from abstract_search.ingest.lines import Line, label_key, same_label
 
 TIME_RANGE = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
 ROW_NUMBER = re.compile(r"^(\d{1,3})[.)]?(\s+|$)")
@@ -38,7 +38,9 @@ COLUMN_FIELD = {
 
 
 def _field(name: str) -> str:
-    return COLUMN_FIELD.get(name.lower().strip(".: ").replace("loca/on", "location"), name.lower())
+    key = label_key(name)
+    found = COLUMN_FIELD.get(name.lower().strip(".: "))
+    return found or next((f for known, f in COLUMN_FIELD.items() if same_label(key, label_key(known))), name.lower())
 
 
 def read_rows(header: Line, lines: list[Line]) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from abstract_search.ingest.lines import Line, join_lines
+from abstract_search.ingest.lines import Line, join_lines, label_key, same_label
 
 DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|\.{6,}|…{2,}")
 
@@ -130,8 +130,9 @@ class Entry:
 
 def is_table_header(text: str) -> bool:
     """'Title  Presenter  Time  Location': a row of column names starts a table, not prose."""
-    words = [w.strip(".:").replace("loca/on", "location") for w in text.lower().split()]
-    named = sum(w in COLUMN_WORDS for w in words)
+    words = [w.strip(".:") for w in text.lower().split()]
+    keys = [label_key(c) for c in COLUMN_WORDS]
+    named = sum(w in COLUMN_WORDS or any(same_label(label_key(w), k) for k in keys if k) for w in words)
     return named >= 3 and named >= 0.75 * len(words)
 
 
@@ -139,15 +140,17 @@ def is_prose(line: Line, body: tuple[float, bool]) -> bool:
     return abs(line.size - body[0]) <= 0.6 and line.bold == body[1]
 
 
+_FIELD_OF_KEY = {label_key(name): field_name for name, field_name in LABEL_FIELDS.items()}
+
+
 def label_of(text: str) -> tuple[str, str] | None:
     """('presenter', 'Jane Doe') for 'Presenter: Jane Doe'; None when the text is no labelled field."""
     found = LABEL.match(text)
     if not found:
         return None
-    name = re.sub(r"\s+", " ", found.group(1).strip().lower()).replace("loca/on", "location")
-    name = re.sub(r"\s*/\s*", " / ", name) if "/" in name else name
-    key = LABEL_FIELDS.get(name) or LABEL_FIELDS.get(name.replace(" / ", "/"))
-    return (key, found.group(2).strip()) if key else None
+    key = label_key(found.group(1))
+    field_name = next((f for known, f in _FIELD_OF_KEY.items() if same_label(key, known)), None)
+    return (field_name, found.group(2).strip()) if field_name else None
 
 
 def is_headingish(line: Line, body: tuple[float, bool]) -> bool:

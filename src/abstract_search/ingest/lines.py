@@ -84,3 +84,19 @@ def word_counts(lines: list[Line]) -> Counter:
         words = re.findall(r"[\w]+(?:-[\w]+)*", line.text.lower())
         counts.update(words[:-1] if line.text.endswith("-") else words)
     return counts
+
+
+def label_key(text: str) -> str:
+    """A label's letters, lower-cased: 'Date / Time' -> 'datetime', 'Loca/on' -> 'locaon'."""
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def same_label(key: str, known: str) -> bool:
+    """Whether a label key names a known label, also when a broken font printed a ligature as one
+    symbol ('locaon' for 'location'): equal, or a rapidfuzz ratio of 85 or more for names of five
+    letters and more (shorter ones must be exact: 'id' is not 'ad')."""
+    if key == known:
+        return True
+    from rapidfuzz.fuzz import ratio
+
+    return len(known) >= 5 and ratio(key, known) >= 85

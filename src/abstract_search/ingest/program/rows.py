@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from abstract_search.ingest.lines import same_label
 from abstract_search.ingest.program.model import Program
 from abstract_search.ingest.program.names import split_names, split_speaker_cell
 from abstract_search.ingest.program.shapes import clean_title, is_heading, is_room, is_service, session_kind
@@ -33,15 +34,13 @@ _COLUMNS = {
 
 def _header(cells: Sequence[str]) -> dict[str, int] | None:
     """Column positions from a header row ('Title | Presenter | Time | Loca/on'), else None."""
-    from rapidfuzz import fuzz
-
     found: dict[str, int] = {}
     for i, cell in enumerate(cells):
         key = re.sub(r"[^a-z#]", "", cell.lower()).replace("#", "no")
         if not key or len(cell) > 30 or time_match(cell):
             continue
         for name, aliases in _COLUMNS.items():
-            if name not in found and any(key == a or (len(a) >= 5 and fuzz.ratio(key, a) >= 85) for a in aliases):
+            if name not in found and any(same_label(key, a) for a in aliases):
                 found[name] = i
                 break
     return found if len(found) >= 2 and found.keys() & {"title", "speakers", "session"} else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from abstract_search.ingest.lines import same_label
 from abstract_search.ingest.program.names import INITIALS, SERVICE, SESSION, split_names
 from abstract_search.ingest.program.when import time_match
 
@@ -34,14 +35,12 @@ _LABELS = {
 @lru_cache(maxsize=8192)
 def split_label(text: str) -> tuple[str, str]:
     """('speakers', 'Jane Doe') from 'Presenter: Jane Doe'; labels garbled by a PDF font ('Loca/on') still count."""
-    from rapidfuzz import fuzz
-
     m = re.match(r"^([^\W\d_](?:[^\W\d_]|[ /()-]){0,24}?)\s*:\s*(.*)$", text)
     if not m:
         return "", text
     key = re.sub(r"[^a-z]", "", m[1].lower())
     for name, aliases in _LABELS.items():
-        if any(key == a or (len(a) >= 5 and fuzz.ratio(key, a) >= 85) for a in aliases):
+        if any(same_label(key, a) for a in aliases):
             return name, m[2].strip()
     return "", text
 
