@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 # entry.py imports this module lazily (only when a table is met), so this import is no cycle.
-from abstract_search.ingest.entry import KIND_WORDS, Entry, split_people
+from abstract_search.ingest.entry import KIND_WORDS, Entry, Sections, split_people
 from abstract_search.ingest.lines import Line, label_key, same_label
 
 TIME_RANGE = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
@@ -75,11 +75,9 @@ def read_rows(header: Line, lines: list[Line]) -> list[dict[str, str]]:
     return [{k: " ".join(v) for k, v in row.items()} for _, row in rows]
 
 
-def table_entries(header: Line, lines: list[Line], context: dict) -> list[Entry]:
+def table_entries(header: Line, lines: list[Line], context: Sections) -> list[Entry]:
     """Title-only entries from the rows of a table printed in the book (a poster-flash list)."""
-    sections = ([context["day"]] if "day" in context else []) + [
-        context[k] for k in sorted(k for k in context if isinstance(k, tuple))
-    ]
+    sections = context.current()
     entries = []
     for n, row in enumerate(read_rows(header, lines), start=1):
         if not row.get("title"):

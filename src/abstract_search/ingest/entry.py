@@ -185,7 +185,34 @@ def is_name_like(text: str) -> bool:
     return all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
 
 
-def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -> Entry:
+@dataclass
+class Sections:
+    """The section headings in force where the reader is, and what the book's body type is like."""
+
+    body_italic: bool = False
+    day: str = ""
+    headings: list[tuple[float, int, str]] = field(default_factory=list)  # (-type size, order, text)
+    last: Line | None = None  # the heading entered last
+    entered: int = 0  # headings entered so far: the order of headings of one type size
+
+    def enter(self, line: Line) -> None:
+        """A heading replaces earlier headings of its type size and smaller ones, except a heading
+        printed right above it ('Day 1' over 'Short talks'): both are kept. A day outranks all."""
+        if DAY_HEADING.match(line.text):
+            self.day, self.headings, self.last = line.text, [], line
+            return
+        last = self.last
+        together = last is not None and last.page == line.page and 0 <= line.top - last.bottom < 3 * line.size
+        kept = [h for h in self.headings if h[0] < -line.size or (together and h[2] == last.text)]
+        self.headings = [*kept, (-line.size, self.entered, line.text)]
+        self.last, self.entered = line, self.entered + 1
+
+    def current(self) -> list[str]:
+        """The day, then the headings from the largest type down."""
+        return ([self.day] if self.day else []) + [text for *_, text in sorted(self.headings)]
+
+
+def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context: Sections) -> Entry:
     """Title, people, fields and body of one entry's lines (context: the section headings so far)."""
     pre, rest = chunk[:title_at], chunk[title_at:]
     n_title = 1
@@ -197,7 +224,7 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
     names = []
     for line in pre:
         if line.style in rare and is_section_line(line):
-            _enter_section(context, line)
+            context.enter(line)
         elif (found := label_of(line.text)) is not None:
             entry.fields.setdefault(found[0], found[1])
         elif TIME_LINE.match(line.text.strip()):
@@ -208,9 +235,7 @@ def parse_entry(chunk, title_at, body, title_style, rare, vocabulary, context) -
             names.append(line.text)
         else:
             entry.fields["above title"] = " / ".join(filter(None, [entry.fields.get("above title"), line.text]))
-    entry.sections = [context["day"]] if "day" in context else []
-    entry.sections += [context[k] for k in sorted(k for k in context if isinstance(k, tuple))]
-    context["entries"] = context.get("entries", 0) + 1
+    entry.sections = context.current()
     _parse_after_title(entry, rest[n_title:], body, rare, vocabulary, context)
     _choose_people(entry, names)
     kind_text = " ".join([entry.fields.get("type", ""), *entry.sections]).lower()
@@ -225,23 +250,6 @@ def _continues_title(line: Line, previous: Line, body) -> bool:
         return False
     same_font = line.font == previous.font and abs(line.size - previous.size) < 0.5
     return (line.style == previous.style and is_headingish(line, body)) or (same_font and line.font != "")
-
-
-def _enter_section(context: dict, line: Line) -> None:
-    """A section heading replaces earlier headings of its type size and smaller ones, except
-    a heading printed right above it ('Day 1' over 'Short talks'): both are kept."""
-    if DAY_HEADING.match(line.text):  # a day outranks every heading, whatever its type size
-        for key in [k for k in context if isinstance(k, tuple)]:
-            del context[key]
-        context["day"], context["last"] = line.text, line
-        return
-    last = context.get("last")
-    together = last is not None and last.page == line.page and 0 <= line.top - last.bottom < 3 * line.size
-    for key in [k for k in context if isinstance(k, tuple)]:
-        if key[0] >= -line.size and not (together and context[key] == last.text):
-            del context[key]
-    context[(-line.size, len(context))] = line.text
-    context["last"] = line
 
 
 PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "dos", "den", "ten", "y"}
@@ -267,7 +275,7 @@ def split_people(text: str) -> list[str]:
     ]
 
 
-def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context) -> None:
+def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context: Sections) -> None:
     """People, affiliations and labelled fields, then the body up to the next entry."""
     i, body_lines, in_head, pending, author_type = 0, [], True, [], None
     while i < len(lines):
@@ -281,7 +289,7 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
                 if not any(h is heading for h in pending):
                     pending.insert(0, heading)
             for heading in pending:
-                _enter_section(context, heading)
+                context.enter(heading)
             from abstract_search.ingest.book_tables import table_entries
 
             entry.tables.append(table_entries(line, lines[i + 1 :], context))
@@ -306,12 +314,12 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
         ):
             entry.authors += split_people(line.text)
             author_type = (line.style, line.italic)
-        elif in_head and entry.authors and _is_affiliation_line(line, context.get("body_italic", False)):
+        elif in_head and entry.authors and _is_affiliation_line(line, context.body_italic):
             entry.affiliations.append(line.text)
         elif line.style in rare and is_section_line(line) and _only_headings_follow(lines[i:], body):
             for heading in lines[i:]:
                 if not SEPARATOR.match(heading.text):
-                    _enter_section(context, heading)
+                    context.enter(heading)
             break
         else:
             in_head = False

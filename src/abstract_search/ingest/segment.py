@@ -21,6 +21,7 @@ from abstract_search.ingest.entry import (
     SEPARATOR,
     TIME_LINE,
     Entry,
+    Sections,
     is_headingish,
     is_name_like,
     is_prose,
@@ -136,7 +137,7 @@ def segment(doc: Document) -> Segmentation:
     # presenter line printed above every title, repeat as often as the title does).
     rare = {s for s, n in blocks.items() if s != title_style and n < 0.6 * blocks[title_style]}
     starts = _entry_starts(lines, body, title_style)
-    entries, context = [], {"body_italic": body_italic}
+    entries, context = [], Sections(body_italic=body_italic)
     if starts and starts[0][0] > 0:
         pages = sorted({line.page for line in lines[: starts[0][0]]})
         skipped.append(f"{_page_span(pages)}: front matter (before the first entry title)")
