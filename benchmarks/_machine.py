@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+from pathlib import Path
 
 
 def machine() -> dict:
@@ -23,3 +25,10 @@ def machine() -> dict:
         pass
     simd = sorted(f for f in flags if f in {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"})
     return {"cpu": model, "simd": simd, "cores": os.cpu_count()}
+
+
+def save_result(path: Path, result: dict) -> None:
+    """Writes a benchmark's JSON result beside the others and prints it as the last line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result))

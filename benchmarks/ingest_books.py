@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "ingest_books.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine  # noqa: E402
+from _machine import machine, save_result  # noqa: E402
 
 FIGURES = ("recall", "title", "body", "speaker", "time", "precision", "bleed")
 
@@ -79,9 +79,7 @@ def main(argv=None) -> int:
         mean[key] = round(sum(values) / len(values), 4) if values else None
     books = {n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()}
     result = {"books": books, "mean": mean, "machine": machine()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result))
+    save_result(RESULTS, result)
     return 0
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pdf_readers.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine  # noqa: E402
+from _machine import machine, save_result  # noqa: E402
 
 
 def norm(text: str) -> str:
@@ -76,9 +76,7 @@ def main(argv=None) -> int:
         for name, r in by_reader.items():
             print(f"{book:16s} {name:12s} {r['seconds']:8.2f} {r['phrases_found']:14.4f}")
     result = {"books": results, "machine": machine()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result))
+    save_result(RESULTS, result)
     return 0
 
 
