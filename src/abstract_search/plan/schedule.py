@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from abstract_search.plan.frame import Frame, Place, PlanError
 from abstract_search.records import Abstract, clock_minutes
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,11 @@ def load_program(records: Sequence[Abstract]) -> Program:
 
 
 def talk_times(place: Place, n_talks: int) -> list[tuple[datetime, datetime]] | None:
-    """Splits a session's time evenly between its talks; None when the session has no times."""
-    if not (place.date and place.start and place.end) or n_talks == 0:
+    """Splits a session's time evenly between its talks; None when the session has no times.
+
+    A year-only date ("2018", from a table's year column) names no day, so it has no times either.
+    """
+    if not (_FULL_DATE.fullmatch(place.date) and place.start and place.end) or n_talks == 0:
         return None
     begin = datetime.strptime(f"{place.date} {place.start}", "%Y-%m-%d %H:%M")
     length = (clock_minutes(place.end) - clock_minutes(place.start)) / n_talks
@@ -199,8 +205,9 @@ def plan_ics(plan, records: Sequence[Abstract]) -> bytes:
     untimed = [s.index + 1 for s in plan.sessions if talk_times(s.place, len(s.item_ids)) is None]
     if untimed:
         raise PlanError(
-            f"sessions {untimed[:5]} have no date/start/end, so there is no calendar to export; "
-            "plan into a program with times (e.g. the organizers' slots) or export .csv/.md/.json"
+            f"sessions {untimed[:5]} have no date/start/end (a day as YYYY-MM-DD, not a year alone), so there "
+            "is no calendar to export; plan into a program with times (e.g. the organizers' slots) or export "
+            ".csv/.md/.json"
         )
     by_id = {r.id: r for r in records}
     calendar = Calendar()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from abstract_search.records import UserError
+
+if TYPE_CHECKING:
+    from abstract_search.topics.over_time import TopicShares
 
 OUTLIER_NAME = "outlier"
 
@@ -162,3 +166,43 @@ def save_figure(figure, path: str | Path) -> Path:
             ) from err
         return path
     raise PlotError(f"{path}: unknown figure format {suffix!r}; use .html or .png")
+
+
+def topic_shares_figure(shares: TopicShares, title: str = "Topics over time"):
+    """Each topic's share of each period, stacked to 100%: areas over time, bars for 3 periods or fewer.
+
+    Bars for few periods because an area between two or three points reads as a trend it is not.
+    Hover shows the share and the count behind it ("12% (41 of 337)").
+    """
+    import plotly.graph_objects as go
+
+    as_bars = len(shares.periods) <= 3
+    periods = list(shares.periods)
+    figure = go.Figure()
+    for column, label in enumerate(shares.labels):
+        colour = "lightgrey" if shares.topic_ids[column] == -1 else None
+        custom = np.stack([shares.counts[:, column], shares.totals], axis=1)
+        hover = f"<b>{label}</b><br>%{{x}}: %{{y:.1%}} (%{{customdata[0]}} of %{{customdata[1]}})<extra></extra>"
+        common = {"x": periods, "y": shares.shares[:, column], "name": label, "customdata": custom}
+        if as_bars:
+            figure.add_trace(go.Bar(**common, hovertemplate=hover, marker={"color": colour}))
+        else:
+            figure.add_trace(
+                go.Scatter(
+                    **common,
+                    mode="lines",
+                    stackgroup="shares",
+                    hovertemplate=hover,
+                    line={"width": 0.5, "color": colour},
+                )
+            )
+    figure.update_layout(
+        title=title,
+        barmode="stack",
+        xaxis={"title": "year" if shares.period == "year" else "day", "type": "category"},
+        yaxis={"title": "share of the period's items", "tickformat": ".0%", "range": [0, 1]},
+        legend={"title": "topic", "traceorder": "normal"},
+        template="plotly_white",
+        hovermode="closest",
+    )
+    return figure

@@ -72,7 +72,7 @@ GUESSES = {
     "kind": ("kind", "type", "presentation type", "presentation format", "format"),
     "number": ("number", "no", "no.", "nr", "poster number", "talk number", "board", "board number"),
     "session": ("session", "session name", "session title", "block"),
-    "date": ("date", "day", "session date", "presentation date"),
+    "date": ("date", "day", "session date", "presentation date", "year", "publication year"),
     "start": ("start", "start time", "time", "begin", "starts", "from"),
     "end": ("end", "end time", "finish", "ends", "until", "to"),
     "tags": (

@@ -1,4 +1,4 @@
-"""Cell values as records need them: text, lists, ISO dates, HH:MM times, whole numbers, kinds.
+"""Cell values as records need them: text, lists, ISO dates (or bare years), HH:MM times, numbers, kinds.
 
 A spreadsheet cell may already be typed (a number, a date, a time); a CSV cell is text in
 whatever form the export chose. Each reader raises `ValueError` with a reason a person can
@@ -167,7 +167,7 @@ def _only_date_words(text: str) -> bool:
 
 
 def parse_date(value: object, order: DateOrder = DateOrder()) -> str:
-    """An ISO date from a typed cell or any common written form; ValueError when it is not one."""
+    """An ISO date from a typed cell or any common written form, or a bare year as "YYYY"; ValueError otherwise."""
     from dateutil import parser as date_parser
 
     if isinstance(value, datetime):
@@ -177,6 +177,8 @@ def parse_date(value: object, order: DateOrder = DateOrder()) -> str:
     text = cell_text(value)
     if not text:
         return ""
+    if _YEAR.fullmatch(text):  # a bare year (a paper's "2018") stays a year-only date, not 2018-01-01
+        return text
     if not re.search(r"\d", text) or not _only_date_words(text):
         raise ValueError(f"{text!r} is not a date")
     numeric = _NUMERIC_DATE.match(text)
@@ -227,6 +229,7 @@ def parse_time(value: object, order: DateOrder = DateOrder()) -> When:
             day = parse_date(re.sub(r"[T\s]+\d{1,2}[:.h]\d{2}.*$", "", text), order)
         except ValueError:
             day = ""
+        day = "" if _YEAR.fullmatch(day) else day  # a time is on a day; a year alone does not name one
     return When(found[0], found[1], day)
 
 
