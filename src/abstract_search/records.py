@@ -250,3 +250,11 @@ def resolve_corpus(name_or_path: str | None) -> tuple[str, Path]:
         f"unknown corpus {value!r}; available: {', '.join(corpus_names()) or '(none)'}; "
         "or give a path to a .jsonl file (make one with `abstract-search ingest`)"
     )
+
+
+def corpus_counts(records: Sequence[Abstract]) -> dict[str, int]:
+    """How many records of each kind (talk, poster, ...), in the order first seen."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
+    return counts

@@ -8,28 +8,27 @@ the corpus hash they came from, so a rebuilt corpus never shows stale topics.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from abstract_search.ingest.review import (
-    Correction,
-    apply_corrections,
-    diff_corrections,
-    load_corrections,
-    match_corrections,
-    review_rows,
-    save_corrections,
-)
 from abstract_search.ingest.tables import FIELDS as TABLE_FIELDS
 from abstract_search.ingest.tables import MULTI_FIELDS as TABLE_MULTI_FIELDS
+from abstract_search.ingest.upload import (
+    AddReport,
+    Upload,
+    add_corpus,
+    apply_review,
+    corpus_name_for,
+    corrections_path,
+    file_sha256,
+    read_upload,
+    save_corpus,
+    table_preview,
+)
 from abstract_search.plan.request import (
     PlanOutcome,
     PlanRequest,
@@ -40,14 +39,21 @@ from abstract_search.plan.request import (
     plan_corpus,
     plan_items,
 )
-from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, UserError, corpus_names, write_records
+from abstract_search.records import DEFAULT_CORPUS, KINDS, Abstract, UserError, corpus_counts, corpus_names
 from abstract_search.settings import settings
 
-if TYPE_CHECKING:
-    from abstract_search.ingest import IngestResult
-
-
 __all__ = [
+    "AddReport",
+    "Upload",
+    "add_corpus",
+    "apply_review",
+    "corpus_counts",
+    "corpus_name_for",
+    "corrections_path",
+    "file_sha256",
+    "read_upload",
+    "save_corpus",
+    "table_preview",
     "PlanOutcome",
     "PlanRequest",
     "make_frame",
@@ -120,13 +126,6 @@ def facet_options(records: Sequence[Abstract], max_values: int = MAX_FACET_VALUE
     }
 
 
-def corpus_counts(records: Sequence[Abstract]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.kind] = counts.get(record.kind, 0) + 1
-    return counts
-
-
 # --- derived artifacts stored beside the index --------------------------------------------
 
 
@@ -167,18 +166,117 @@ def _topics_format() -> int:
     return FORMAT_VERSION
 
 
-def corpus_topics(engine, n_topics: int | None = None, random_state: int = 0):
-    """Topics of the corpus (computed once per corpus version and topic count)."""
-    from abstract_search.topics.corpus import compute_topics, load_topics, save_topics
+def corpus_topics(
+    engine, n_topics: int | None = None, random_state: int = 0, seeds: Sequence[str] | None = None, edits: bool = True
+):
+    """Topics of the corpus, with the person's seeds and edits (computed once per corpus version).
 
-    return _cached(
+    `seeds` None uses the seeds saved for the corpus; `edits` False shows the topics as computed.
+    Edits that no longer apply are in the result's `notes`.
+    """
+    from abstract_search.topics.corpus import compute_topics, load_topics, save_topics
+    from abstract_search.topics.edits import apply_edits
+    from abstract_search.topics.seeds import clean_seeds, seed_rule
+
+    chosen = topic_settings(engine.corpus)
+    seeds = clean_seeds(chosen.seeds if seeds is None else seeds)
+    computed = _cached(
         engine,
         f"topics_{n_topics or 'auto'}",
-        {"n_topics": n_topics, "random_state": random_state, "format": _topics_format()},
-        lambda: compute_topics(engine.records, engine.embeddings, n_topics=n_topics, random_state=random_state),
+        {
+            "n_topics": n_topics,
+            "random_state": random_state,
+            "seeds": list(seeds),
+            "seed_rule": seed_rule() if seeds else None,
+            "format": _topics_format(),
+        },
+        lambda: compute_topics(
+            engine.records,
+            engine.embeddings,
+            n_topics=n_topics,
+            random_state=random_state,
+            seeds=seeds,
+            embed=engine.embed_queries,
+        ),
         save_topics,
         load_topics,
     )
+    if not edits or not chosen.edits:
+        return computed
+    edited, notes = apply_edits(computed, chosen.edits, engine.embeddings)
+    return dataclasses.replace(edited, notes=notes)
+
+
+def prepare_browsing(engine, progress: Callable[[str], None] | None = None) -> None:
+    """Computes and saves what the Topic map and Topics pages show first (the default topics, with
+    the saved seeds and edits, and the map), so the app's first visit only reads them.
+
+    `progress` is told each step's name before it runs (`build` shows them as a progress bar).
+    """
+    say = progress or (lambda step: None)
+    say("topics")
+    corpus_topics(engine)
+    say("map")
+    corpus_layout(engine)
+
+
+# --- a person's seeds and edits of the topics, saved beside the corpus -------------------
+
+
+def topic_settings(corpus: str):
+    """The seeds and edits saved for a corpus (data/NAME.topics.json; none when absent)."""
+    from abstract_search.topics.edits import load_topic_settings, settings_path
+
+    return load_topic_settings(settings_path(settings().data_dir, corpus))
+
+
+def _save_topic_settings(corpus: str, chosen):
+    from abstract_search.topics.edits import save_topic_settings, settings_path
+
+    save_topic_settings(chosen, settings_path(settings().data_dir, corpus))
+    return chosen
+
+
+def set_topic_seeds(corpus: str, seeds: Sequence[str]):
+    """Saves the seed topics of a corpus (an empty list removes them); its edits are kept."""
+    from abstract_search.topics.seeds import clean_seeds
+
+    return _save_topic_settings(corpus, dataclasses.replace(topic_settings(corpus), seeds=clean_seeds(seeds)))
+
+
+def _add_edit(corpus: str, edit):
+    chosen = topic_settings(corpus)
+    return _save_topic_settings(corpus, dataclasses.replace(chosen, edits=(*chosen.edits, edit)))
+
+
+def rename_topic(corpus: str, topic, label: str):
+    """Saves a new name for a topic (a Topic of the current result)."""
+    from abstract_search.topics.edits import TopicEdit
+
+    if not label.strip():
+        raise UserError("a topic needs a name: the new name is empty")
+    return _add_edit(corpus, TopicEdit("rename", topic=topic.members, label=label.strip()))
+
+
+def merge_topics(corpus: str, topic, into):
+    """Saves merging `topic` into `into` (both Topics of the current result)."""
+    from abstract_search.topics.edits import TopicEdit
+
+    if topic.id == into.id:
+        raise UserError("choose two different topics to merge")
+    return _add_edit(corpus, TopicEdit("merge", topic=topic.members, into=into.members))
+
+
+def move_to_topic(corpus: str, record_id: str, into):
+    """Saves moving one record into topic `into` (a Topic of the current result)."""
+    from abstract_search.topics.edits import TopicEdit
+
+    return _add_edit(corpus, TopicEdit("move", item=record_id, into=into.members))
+
+
+def clear_topic_edits(corpus: str):
+    """Forgets every edit of a corpus's topics (its seeds stay)."""
+    return _save_topic_settings(corpus, dataclasses.replace(topic_settings(corpus), edits=()))
 
 
 def corpus_layout(engine, random_state: int = 0):
@@ -195,175 +293,6 @@ def corpus_layout(engine, random_state: int = 0):
     )
 
 
-# --- bringing a corpus ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AddReport:
-    name: str
-    summary: str
-    warnings: tuple[str, ...]
-    skipped: tuple[str, ...]
-    corrections: int = 0  # review corrections saved with the corpus
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file read for review: the parser's records and report, and the saved corrections that apply.
-
-    `result.records` are the records as the parser read them, before any correction: the review
-    table's edits are compared to them, so the corrections saved always start from the parser.
-    """
-
-    name: str
-    result: IngestResult
-    book_sha256: str
-    corrections: tuple[Correction, ...] = ()  # saved corrections that still name a record
-    notes: tuple[str, ...] = ()  # saved corrections not applied, and why
-
-    @property
-    def records(self) -> list[Abstract]:
-        """The parsed records with the saved corrections applied."""
-        return apply_corrections(self.result.records, self.corrections)[0]
-
-    def review_rows(self) -> list[dict]:
-        """One row per parsed record for the review table, saved corrections applied."""
-        return review_rows(self.result.records, self.corrections)
-
-
-def corpus_name_for(filename: str) -> str:
-    """A corpus name from a file name: letters, digits, '-' and '_' only."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(filename).stem).strip("-_").lower()
-    return stem or "my-corpus"
-
-
-def table_preview(data: bytes, filename: str, sheet: str | None = None):
-    """An uploaded table's columns, how it was read and the guessed mapping: the import's own reader."""
-    from abstract_search.ingest.tables import SUFFIXES, preview_table
-
-    path = Path(filename)
-    if path.suffix.lower() not in SUFFIXES:
-        raise UserError(f"{path.name}: not a table; use one of {', '.join(SUFFIXES)}")
-    return preview_table(path, data, sheet)
-
-
-def corrections_path(name: str) -> Path:
-    """Where the review corrections of a corpus live: data/NAME.corrections.json."""
-    return settings().data_dir / f"{name}.corrections.json"
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes: corrections are re-applied only to the book they were made on."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _checked_name(name: str) -> str:
-    name = corpus_name_for(name)
-    if name == DEFAULT_CORPUS:
-        raise UserError(f"{DEFAULT_CORPUS!r} is the bundled corpus; choose another name")
-    return name
-
-
-def _saved_corrections(name: str, sha256: str, records: Sequence[Abstract]) -> tuple[list[Correction], list[str]]:
-    """The saved corrections of corpus `name` that apply to this book, and notes on those that do not."""
-    path = corrections_path(name)
-    if not path.is_file():
-        return [], []
-    saved_sha256, saved = load_corrections(path)
-    if saved_sha256 != sha256:
-        return [], [f"{path.name} holds {len(saved)} correction(s) made for another file; not applied"]
-    matched, notes = match_corrections(records, saved)
-    return list(matched.values()), notes
-
-
-def read_upload(
-    path: Path,
-    program: Path | None = None,
-    columns: dict | None = None,
-    *,
-    name: str | None = None,
-    sheet: str | None = None,
-    skip_bad_rows: bool = False,
-) -> Upload:
-    """Reads a file for review and finds the corrections saved for this very file under `name`.
-
-    `name` (default: from the file name) is the corpus it will be saved as. Errors are
-    UserErrors: CorpusError is one, so the reader's messages reach the person unchanged.
-    """
-    from abstract_search.ingest import ingest_file
-
-    result = ingest_file(path, program=program, columns=columns or {}, sheet=sheet, skip_bad_rows=skip_bad_rows)
-    name = corpus_name_for(name or path.name)
-    sha256 = file_sha256(path)
-    corrections, notes = _saved_corrections(name, sha256, result.records)
-    return Upload(name, result, sha256, tuple(corrections), tuple(notes))
-
-
-def apply_review(upload: Upload, edited_rows: Sequence[dict]) -> tuple[list[Abstract], list[Correction]]:
-    """The records and corrections the edited review table stands for (a UserError for a bad cell)."""
-    corrections = diff_corrections(upload.result.records, edited_rows)
-    records, _ = apply_corrections(upload.result.records, corrections)
-    return records, corrections
-
-
-def save_corpus(
-    name: str,
-    records: Sequence[Abstract],
-    corrections: Sequence[Correction] = (),
-    book_sha256: str = "",
-    progress: Callable[[float, str], None] | None = None,
-) -> AddReport:
-    """Writes data/NAME.jsonl and its corrections file, then builds the index.
-
-    No corrections, no file: a stale file from an earlier book of that name is removed.
-    """
-    say = progress or (lambda fraction, text: None)
-    name = _checked_name(name)
-    if not records:
-        raise UserError("no record is kept; keep at least one")
-    write_records(records, settings().data_dir / f"{name}.jsonl")
-    if corrections and book_sha256:
-        save_corrections(corrections_path(name), corrections, book_sha256)
-    else:
-        corrections_path(name).unlink(missing_ok=True)
-    say(0.4, f"Saved {len(records)} records; embedding them…")
-    open_engine(name)
-    say(1.0, "Index built")
-    counts = ", ".join(f"{n} {k}s" for k, n in corpus_counts(records).items())
-    return AddReport(name, counts, (), (), len(corrections) if book_sha256 else 0)
-
-
-def add_corpus(
-    path: Path,
-    name: str,
-    columns: dict | None = None,
-    progress: Callable[[float, str], None] | None = None,
-    *,
-    sheet: str | None = None,
-    skip_bad_rows: bool = False,
-) -> AddReport:
-    """Ingests a file as data/NAME.jsonl and builds its index, without a review.
-
-    Corrections saved for this very file are re-applied; the default corpus is never replaced.
-    A table is strict unless `skip_bad_rows` (then the rows left out are in the report).
-    """
-    say = progress or (lambda fraction, text: None)
-    name = _checked_name(name)
-    say(0.1, "Reading and checking the file…")
-    upload = read_upload(path, None, columns, name=name, sheet=sheet, skip_bad_rows=skip_bad_rows)
-    report = save_corpus(name, upload.records, upload.corrections, upload.book_sha256, progress)
-    return dataclasses.replace(
-        report,
-        summary=f"{report.summary}; {len(upload.result.skipped)} row(s) skipped",
-        warnings=(*upload.result.warnings, *upload.notes),
-        skipped=tuple(upload.result.skipped),
-    )
-
-
 def export_plan_text(plan, items: Sequence[Abstract], suffix: str) -> str:
     """A plan as the text of a .csv, .json, .md or .ics file (what the download buttons serve)."""
     from abstract_search.plan.schedule import EXPORTERS
@@ -374,12 +303,17 @@ def export_plan_text(plan, items: Sequence[Abstract], suffix: str) -> str:
 # --- the map -------------------------------------------------------------------------------
 
 
-def map_figure(engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0):
-    """The topic map of a corpus as a plotly figure; a query's hits are ringed and the query is placed."""
+def map_figure(
+    engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0, topics=None
+):
+    """The topic map of a corpus as a plotly figure; a query's hits are ringed and the query is placed.
+
+    `topics` (a TopicResult) colours the map; default: `corpus_topics(engine, n_topics)`.
+    """
     from abstract_search.topics.map import place_on_map
     from abstract_search.topics.plots import topic_map_figure
 
-    topics = corpus_topics(engine, n_topics, random_state)
+    topics = topics or corpus_topics(engine, n_topics, random_state)
     layout = corpus_layout(engine, random_state)
     names = {t.id: t.label for t in topics.topics}
     query_points, hits = None, []
