@@ -6,6 +6,7 @@ import streamlit as st
 
 from abstract_search import service
 from app_pages.common import get_topics, md, param, set_params
+from app_pages.steer import steer_panel
 
 MAX_LISTED = 50  # members shown per topic; a 50,000-abstract corpus has topics of thousands
 
@@ -35,7 +36,7 @@ def page_map(engine) -> None:
         + ("The search's hits are ringed and the query is the star." if query else "")
     )
     try:
-        figure = service.map_figure(engine, n_topics, query)
+        figure = service.map_figure(engine, n_topics, query, topics=topics)
     except service.UserError as err:
         st.error(str(err))
         return
@@ -56,13 +57,15 @@ def page_topics(engine) -> None:
     n_topics = topic_count_control()
     topics = get_topics(engine.corpus, n_topics)
     st.caption(f"{len(topics.topics)} topics; {md(topics.chosen_by)}.")
+    steer_panel(engine, topics)
     confidence = dict(zip(topics.record_ids, topics.confidence, strict=True))
     for group in topics.groups:
         st.subheader(md(group.label))
         for topic_id in group.topic_ids:
             topic = next(t for t in topics.topics if t.id == topic_id)
             with st.container(border=True):
-                st.markdown(f"**{md(topic.label)}** · {topic.size} items")
+                seeded = " · :blue-badge[seed]" if topic.seed else ""
+                st.markdown(f"**{md(topic.label)}** · {topic.size} items{seeded}")
                 st.markdown(" ".join(f":violet-badge[{md(k)}]" for k in topic.keywords))
                 for member in topic.members[:MAX_LISTED]:
                     record = service.record(engine, member)
@@ -82,3 +85,22 @@ def page_topics(engine) -> None:
         "★ most representative items of a topic. Confidence: 0 on the border between two topics, "
         "near 1 close to one topic only."
     )
+    over_time(engine, topics)
+
+
+def over_time(engine, topics) -> None:
+    """Each topic's share of each year (or day) when the corpus has dates; a note when it has none."""
+    from abstract_search.topics.over_time import shares_table_rows, topic_shares_over_time
+    from abstract_search.topics.plots import topic_shares_figure
+
+    st.subheader("Topics over time")
+    try:
+        shares = topic_shares_over_time(engine.records, topics)
+    except service.UserError as err:
+        st.info(str(err))
+        return
+    st.plotly_chart(topic_shares_figure(shares), key="topics_over_time")
+    with st.expander("The shares as a table"):
+        st.dataframe(shares_table_rows(shares), hide_index=True)
+    if shares.undated:
+        st.caption(f"{shares.undated} items without a date are left out.")

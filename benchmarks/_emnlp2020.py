@@ -75,3 +75,9 @@ def build_embeddings(papers: list[Paper]) -> np.ndarray:
     embedder = embedder_for(None, index_model_id(None))
     texts = [f"{p.title}. {p.abstract}" for p in papers]
     return embed_documents(texts, embedder, CACHE_DIR / "embed_cache", show_progress=True)[0]
+
+
+def in_tuning_half(uid: str) -> bool:
+    """A stable half of the papers, by a hash of their id: settings are chosen on it, the other half
+    reports them."""
+    return hashlib.sha256(uid.encode()).digest()[0] % 2 == 0

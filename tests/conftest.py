@@ -151,11 +151,12 @@ def mini_engine(mini_corpus, tmp_path, fake_embedder):
 
 @pytest.fixture()
 def fake_cli(monkeypatch, tmp_path, fake_embedder):
-    """Points the CLI (and the engines it opens) at a private index root and the fake embedder."""
+    """Points the CLI (and the engines it opens) at private data and index roots and the fake embedder."""
     import abstract_search.embed.backends as embed
     import abstract_search.search.engine as engine
 
     monkeypatch.setenv("ABSTRACT_SEARCH_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("ABSTRACT_SEARCH_DATA", str(tmp_path / "data"))  # topic seeds and edits land here
     monkeypatch.setattr(engine, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(embed, "load_embedder", lambda model=None: fake_embedder)
     monkeypatch.setattr(engine, "index_model_id", lambda model=None: fake_embedder.model_id)

@@ -58,7 +58,9 @@ def add_plan(sub) -> None:
         action="store_true",
         help="show the organizers' program next to the best plan with the same sizes",
     )
-    p.add_argument("--seed", type=int, default=0, help="random state (same seed, same plan)")
+    p.add_argument(
+        "--seed", "--random-state", dest="seed", type=int, default=0, help="random state (same seed, same plan)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", default=None, metavar="FILE", help="export the plan: .csv, .md, .json or .ics")
     p.set_defaults(run=_run_plan)

@@ -9,7 +9,7 @@ topic_centres.npy in a folder; nothing is pickled.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +19,14 @@ from abstract_search.embed.backends import normalize_rows
 from abstract_search.records import Abstract
 from abstract_search.topics.labels import GroupDescription, describe_groups
 from abstract_search.topics.model import OUTLIER, TopicModel
+from abstract_search.topics.seeds import (
+    NO_SEED,
+    SEED_MIN_RAW_SIMILARITY,
+    SEED_MIN_SIMILARITY,
+    clean_seeds,
+    match_seeds,
+    titles_naming,
+)
 
 __all__ = [
     "GroupDescription",
@@ -33,7 +41,7 @@ __all__ = [
     "save_topics",
 ]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 N_REPRESENTATIVES = 3
 
 
@@ -48,6 +56,7 @@ class Topic:
     members: tuple[str, ...]
     representative_ids: tuple[str, ...]
     parent: int
+    seed: str = ""  # the seed text this topic was asked for, "" when clustering found it
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,8 @@ class TopicResult:
     chosen_by: str  # how n_topics was decided, for people reading the result
     random_state: int
     mean: np.ndarray | None = None  # (dim,) corpus mean removed before comparing with centres
+    unmatched_seeds: tuple[str, ...] = ()  # seeds no item was clearly about, each with why
+    notes: tuple[str, ...] = ()  # a person's edits that no longer apply, each with why
 
     def topic_of(self, record_id: str) -> int:
         return self.assignments[self.record_ids.index(record_id)]
@@ -122,11 +133,98 @@ def group_topics(centres: np.ndarray, n_groups: int | None = None) -> np.ndarray
     return merged.fit_predict(centres).astype(np.int64)
 
 
+@dataclass(frozen=True, eq=False)
+class _Clusters:
+    """What clustering decided, before topics are named: arrays over the corpus's rows."""
+
+    labels: np.ndarray  # topic per row, -1 for outliers
+    centres: np.ndarray
+    floors: np.ndarray
+    confidence: np.ndarray
+    mean: np.ndarray
+    chosen_by: str
+    seeds: tuple[str, ...] = ()  # the seed of topic t for t < len(seeds)
+    unmatched_seeds: tuple[str, ...] = ()
+    min_topic_size: int = 2
+
+
+def _chosen_by(model: TopicModel, n_topics: int | None) -> str:
+    if n_topics is not None:
+        return f"fixed by the caller (n_topics={n_topics})"
+    scores = model.topic_count_scores_
+    return (
+        f"best silhouette among {min(scores)}..{max(scores)} topics"
+        if scores
+        else "corpus too small to choose (one topic)"
+    )
+
+
+def _cluster(embeddings, n_topics, random_state, model_options) -> _Clusters:
+    model = TopicModel(n_topics, random_state=random_state, **model_options).fit(embeddings)
+    return _Clusters(
+        model.labels_,
+        model.centres_,
+        model.floors_,
+        model.confidence_,
+        model.mean_,
+        _chosen_by(model, n_topics),
+        min_topic_size=model.min_topic_size,
+    )
+
+
+def _cluster_with_seeds(embeddings, titles, seeds, seed_vectors, n_topics, random_state, model_options) -> _Clusters:
+    """Seed topics first (in the order given), then k-means topics of the items no seed took.
+
+    Centres and floors are recomputed for every topic in one space (the whole corpus's mean
+    removed), so seeded and clustered topics place new texts by the same rule.
+    """
+    vectors = normalize_rows(embeddings)
+    mean = vectors.mean(axis=0)
+    found = match_seeds(vectors, seed_vectors, mean, named=titles_naming(titles, seeds))
+    taken = [s for s in range(len(seeds)) if (found.assignments == s).any()]
+    labels = np.full(len(vectors), OUTLIER, dtype=np.int64)
+    for topic, s in enumerate(taken):
+        labels[found.assignments == s] = topic
+    rest = np.flatnonzero(found.assignments == NO_SEED)
+    model = None
+    if len(rest):
+        model = TopicModel(n_topics, random_state=random_state, **model_options).fit(vectors[rest])
+        labels[rest] = np.where(model.labels_ >= 0, model.labels_ + len(taken), OUTLIER)
+    centred = normalize_rows(vectors - mean)
+    n_total = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    centres = normalize_rows(np.vstack([centred[labels == t].mean(axis=0) for t in range(n_total)]))
+    similarity = centred @ centres.T
+    floors = np.array([float(similarity[labels == t, t].min()) for t in range(n_total)])
+    confidence = TopicModel.centroid_confidence(similarity)
+    unmatched = tuple(
+        f"seed {seeds[s]!r}: no item is clearly about it (the closest has similarity {found.best[s]:.2f} "
+        f"with the corpus mean removed and {found.best_raw[s]:.2f} without; a seed topic needs "
+        f"{SEED_MIN_SIMILARITY:.2f} and {SEED_MIN_RAW_SIMILARITY:.2f})"
+        for s in range(len(seeds))
+        if s not in taken
+    )
+    rest_how = _chosen_by(model, n_topics) if model is not None else "every item joined a seed"
+    return _Clusters(
+        labels,
+        centres,
+        floors,
+        confidence,
+        mean,
+        f"{len(taken)} seed topic(s), the rest: {rest_how}",
+        tuple(seeds[s] for s in taken),
+        unmatched,
+        TopicModel(**model_options).min_topic_size,
+    )
+
+
 def compute_topics(
     records: Sequence[Abstract],
     embeddings: np.ndarray,
     n_topics: int | None = None,
     random_state: int = 0,
+    *,
+    seeds: Sequence[str] = (),
+    embed: Callable[[list[str]], np.ndarray] | None = None,
     **model_options,
 ) -> TopicResult:
     """Topics, broader groups, outliers and per-item confidence for a corpus.
@@ -134,31 +232,48 @@ def compute_topics(
     Args:
         records: the corpus; their `text` (title + abstract) names the topics.
         embeddings: one unit row per record, from the index's embedder.
-        n_topics: fix the number of topics (None: chosen by silhouette).
+        n_topics: fix the number of topics found by clustering (None: chosen by silhouette).
         random_state: the one seed; the same input gives the same topics and labels.
+        seeds: names of topics the user wants; each collects the items clearly about it
+            (seeds.py) before the rest is clustered. A seed no item is about is reported.
+        embed: embeds texts with the index's model (needed for seeds and for labels).
         **model_options: passed to TopicModel (min_topics, max_topics, min_topic_size, ...).
     """
     if len(records) != len(embeddings):
         raise ValueError(f"got {len(records)} records but {len(embeddings)} embeddings")
+    seeds = clean_seeds(seeds)
+    if seeds and embed is None:
+        raise ValueError("seed topics need `embed`, the index's text encoder")
+    if seeds:
+        titles = [r.title for r in records]
+        found = _cluster_with_seeds(
+            embeddings, titles, seeds, embed(list(seeds)), n_topics, random_state, model_options
+        )
+    else:
+        found = _cluster(embeddings, n_topics, random_state, model_options)
     texts = [r.text for r in records]
-    model = TopicModel(n_topics, random_state=random_state, **model_options).fit(embeddings, texts)
-    labels = model.labels_
+    labels = found.labels
+    n_total = len(found.centres)
+    described = {d.group: d for d in describe_groups(texts, labels.tolist()) if d.group >= 0}
     vectors = normalize_rows(embeddings)
-    similarity = model.transform(vectors)
-    parents = group_topics(model.centres_)
+    similarity = normalize_rows(vectors - found.mean) @ found.centres.T
+    parents = group_topics(found.centres)
     topics = []
-    for topic in range(model.n_topics_):
+    for topic in range(n_total):
         members = np.flatnonzero(labels == topic)
         ranked = members[np.argsort(-similarity[members, topic], kind="stable")]
+        seed = found.seeds[topic] if topic < len(found.seeds) else ""
+        description = described.get(topic)
         topics.append(
             Topic(
                 id=topic,
-                label=model.topic_labels_[topic],
-                keywords=tuple(model.topic_keywords_[topic]),
+                label=seed or (description.label if description else f"Topic {topic}"),
+                keywords=tuple(description.keywords) if description else (),
                 size=len(members),
                 members=tuple(records[i].id for i in members),
                 representative_ids=tuple(records[i].id for i in ranked[:N_REPRESENTATIVES]),
                 parent=int(parents[topic]),
+                seed=seed,
             )
         )
     groups = _describe_groups_of_topics(texts, labels, parents)
@@ -171,20 +286,11 @@ def compute_topics(
                 nearest_topic=nearest,
                 similarity=round(float(similarity[i, nearest]), 4),
                 reason=(
-                    f"its cluster was smaller than {model.min_topic_size} items, and it is less "
+                    f"its cluster was smaller than {found.min_topic_size} items, and it is less "
                     f"similar to the nearest topic ({similarity[i, nearest]:.2f}) than every member "
-                    f"of that topic ({model.floors_[nearest]:.2f})"
+                    f"of that topic ({found.floors[nearest]:.2f})"
                 ),
             )
-        )
-    if n_topics is not None:
-        chosen_by = f"fixed by the caller (n_topics={n_topics})"
-    else:
-        scores = model.topic_count_scores_
-        chosen_by = (
-            f"best silhouette among {min(scores)}..{max(scores)} topics"
-            if scores
-            else "corpus too small to choose (one topic)"
         )
     return TopicResult(
         topics=tuple(topics),
@@ -192,12 +298,13 @@ def compute_topics(
         outliers=tuple(outliers),
         record_ids=tuple(r.id for r in records),
         assignments=tuple(int(t) for t in labels),
-        confidence=tuple(round(float(c), 4) for c in model.confidence_),
-        centres=model.centres_.astype(np.float32),
-        floors=model.floors_.astype(np.float32),
-        chosen_by=chosen_by,
+        confidence=tuple(round(float(c), 4) for c in found.confidence),
+        centres=found.centres.astype(np.float32),
+        floors=found.floors.astype(np.float32),
+        chosen_by=found.chosen_by,
         random_state=random_state,
-        mean=model.mean_.astype(np.float32),
+        mean=found.mean.astype(np.float32),
+        unmatched_seeds=found.unmatched_seeds,
     )
 
 
@@ -240,6 +347,7 @@ def save_topics(result: TopicResult, folder: str | Path) -> Path:
         "confidence": list(result.confidence),
         "floors": [float(f) for f in result.floors],
         "mean": None if result.mean is None else [float(v) for v in result.mean],
+        "unmatched_seeds": list(result.unmatched_seeds),
     }
     np.save(folder / CENTRES_FILE, np.asarray(result.centres, dtype=np.float32), allow_pickle=False)
     tmp = folder / f".{TOPICS_FILE}.tmp"
@@ -273,4 +381,5 @@ def load_topics(folder: str | Path) -> TopicResult:
         chosen_by=data["chosen_by"],
         random_state=data["random_state"],
         mean=None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float32),
+        unmatched_seeds=tuple(data.get("unmatched_seeds", ())),
     )

@@ -237,12 +237,16 @@ class TopicModel:
         return self.fit(embeddings, texts).labels_
 
     def confidence(self, embeddings: np.ndarray) -> np.ndarray:
-        """How clearly each row belongs to its topic, in [0, 1] (a centroid silhouette).
+        """How clearly each row belongs to its topic, in [0, 1] (see `centroid_confidence`)."""
+        return self.centroid_confidence(self.transform(embeddings))
+
+    @staticmethod
+    def centroid_confidence(similarity: np.ndarray) -> np.ndarray:
+        """A centroid silhouette per row of a (rows x topics) cosine-similarity matrix.
 
         (b - a) / max(a, b) with a, b the cosine distances to the nearest and second-nearest
         centres: 0 on the border between two topics, near 1 close to one centre only.
         """
-        similarity = self.transform(embeddings)
         if similarity.shape[1] < 2:
             return np.clip(similarity[:, 0], 0.0, 1.0) if similarity.size else np.zeros(len(similarity))
         top_two = -np.sort(-similarity, axis=1)[:, :2]
