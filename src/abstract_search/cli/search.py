@@ -10,10 +10,18 @@ from abstract_search.cli.common import add_corpus_args, print_json
 def add_build(sub) -> None:
     p = sub.add_parser(
         "build",
-        help="embed a corpus and write its search index under index/",
-        description="Embed a corpus (cached per text) and write index/<corpus>/ atomically.",
+        help="embed a corpus, write its search index, and compute its topics and map",
+        description=(
+            "Embed a corpus (cached per text), write index/<corpus>/ atomically, then compute the default "
+            "topics and the 2-D map, so the app opens on them at once."
+        ),
     )
     add_corpus_args(p)
+    p.add_argument(
+        "--no-topics",
+        action="store_true",
+        help="only the search index: leave the topics and the map to their first use",
+    )
     p.set_defaults(run=_run_build)
 
 
@@ -26,6 +34,19 @@ def _run_build(args) -> int:
         f"index of {manifest.corpus!r}: {manifest.records} records, {manifest.model}, "
         f"{manifest.dimension}-d, {manifest.index_type}"
     )
+    if not args.no_topics:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=2, desc="topics and map", unit="step") as bar:
+
+            def step(name: str) -> None:
+                if name != "topics":
+                    bar.update(1)
+                bar.set_postfix_str(name)
+
+            service.prepare_browsing(engine, step)
+            bar.update(1)
+        print("topics and the map are ready for the app")
     return 0
 
 
