@@ -62,3 +62,11 @@ def test_save_png_when_kaleido_and_a_chrome_are_available(tmp_path):
         pytest.skip("no Chrome or Chromium on this machine (apt-get install chromium; .ci/run does)")
     path = save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_map_of_more_than_ten_topics_has_a_distinct_colour_for_each():
+    names = [f"topic {i}" for i in range(12)]
+    coords = np.arange(24, dtype=float).reshape(12, 2)
+    figure = topic_map_figure(coords, names, names)
+    colours = list(figure.layout.colorway)
+    assert len(set(colours[:12])) == 12  # plotly's default cycle has ten: topics 0 and 10 would match

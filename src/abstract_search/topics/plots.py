@@ -36,6 +36,14 @@ def _wrap(text: str, width: int = 60) -> str:
     return "<br>".join(lines)
 
 
+def topic_colours(n_topics: int) -> list[str]:
+    """Distinct colours for n topics: plotly's default ten, then its 24-colour set, so that no two
+    topics on a map of up to 24 share a colour."""
+    import plotly.express as px
+
+    return list(px.colors.qualitative.Plotly if n_topics <= 10 else px.colors.qualitative.Dark24)
+
+
 def topic_map_figure(
     coordinates: np.ndarray,
     topic_names: Sequence[str],
@@ -118,6 +126,7 @@ def topic_map_figure(
         yaxis={"visible": False, "scaleanchor": "x"},
         legend={"title": "topic", "itemsizing": "constant"},
         template="plotly_white",
+        colorway=topic_colours(len(names)),
         hovermode="closest",
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
@@ -203,6 +212,7 @@ def topic_shares_figure(shares: TopicShares, title: str = "Topics over time"):
         yaxis={"title": "share of the period's items", "tickformat": ".0%", "range": [0, 1]},
         legend={"title": "topic", "traceorder": "normal"},
         template="plotly_white",
+        colorway=topic_colours(len(shares.labels)),
         hovermode="closest",
     )
     return figure
