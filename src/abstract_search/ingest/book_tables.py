@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 # entry.py imports this module lazily (only when a table is met), so this import is no cycle.
-from abstract_search.ingest.entry import KIND_WORDS, Entry, Sections, split_people
+from abstract_search.ingest.entry import KIND_WORDS, Entry, Sections
 from abstract_search.ingest.lines import Line, label_key, same_label
+from abstract_search.ingest.people import split_people
 
 TIME_RANGE = re.compile(r"\b\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?", re.I)
 ROW_NUMBER = re.compile(r"^(\d{1,3})[.)]?(\s+|$)")

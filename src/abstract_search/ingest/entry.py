@@ -3,7 +3,8 @@ section heading) and the entry they make: title, people, fields, body and refere
 
 The rules read shapes any book shows, never one book's words: labelled fields (`Presenter:`,
 `Abstract:`), names with affiliation markers, numbered or italic affiliations, e-mails, reference
-lists. `segment.py` decides where entries start; this module reads each one.
+lists. `segment.py` decides where entries start; this module reads each one, with `people.py`
+telling names, author lists and affiliation lines.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from abstract_search.ingest.lines import Line, join_lines, label_key, same_label
+from abstract_search.ingest.people import is_affiliation_line, is_author_line, is_name_like, name_words, split_people
 
 DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|\.{6,}|…{2,}")
 
@@ -58,12 +60,6 @@ LABEL_FIELDS = {
 
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
-AFFILIATION = re.compile(
-    r"\b(Department|Dept\.|Division|Universit\w*|Univ\.|Institut\w*|Laborator\w*|School|Faculty|"
-    r"Cent(er|re)|College|Academy|Hospital|Clinic\w*|Inc\.|Ltd|GmbH|Corporation|Research)\b"
-)
 
 
 TERMINAL = re.compile(r"[.!?]\)?[\"”']?$")
@@ -171,20 +167,6 @@ CLOCK = r"\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?"
 TIME_LINE = re.compile(rf"^{CLOCK}\s*(?:[-–—]\s*{CLOCK})?$", re.I)
 
 
-def is_name_like(text: str) -> bool:
-    """'Zach David', 'J. van der Berg': a few capitalised words, no sentence, no numbers."""
-    plain = re.sub(r"<[^>]*>", "", text).strip()
-    words = plain.replace(",", " ").split()
-    if (
-        not 1 <= len(words) <= 6
-        or re.search(r"\d{2,}", plain)
-        or re.search(r"[.!?;:]$", plain[:-1] + plain[-1:])
-        and not re.search(r"\b[A-Z]\.$", plain)
-    ):
-        return False
-    return all(w[:1].isupper() or w.lower() in PARTICLES for w in words)
-
-
 @dataclass
 class Sections:
     """The section headings in force where the reader is, and what the book's body type is like."""
@@ -252,29 +234,6 @@ def _continues_title(line: Line, previous: Line, body) -> bool:
     return (line.style == previous.style and is_headingish(line, body)) or (same_font and line.font != "")
 
 
-PARTICLES = {"de", "van", "von", "da", "der", "di", "la", "le", "du", "del", "dos", "den", "ten", "y"}
-
-
-def _is_author_line(text: str) -> bool:
-    """Names separated by commas/and, with affiliation markers (digits, *, †) and no sentence."""
-    parts = split_people(text)
-    if not parts or len(text.split()) > 60 or AFFILIATION.search(text):
-        return False
-    namelike = [
-        p for p in parts if 1 <= len(p.split()) <= 5 and all(w[:1].isupper() or w in PARTICLES for w in p.split())
-    ]
-    return len(namelike) >= max(1, 0.7 * len(parts)) and (len(parts) > 1 or len(parts[0].split()) <= 4)
-
-
-def split_people(text: str) -> list[str]:
-    """'David Zach1, Ursula Reiter2,3 and Jo Li*' -> ['David Zach', 'Ursula Reiter', 'Jo Li']."""
-    cleaned = re.sub(r"(?<=[A-Za-z.)])(\s?[\d*†‡§¶#^]+(,[\d*†‡§¶#^]+)*)(?=\s*(,|;|\band\b|&|$|\s))", "", text)
-    parts = re.split(r"\s*(?:,|;|\band\b|&)\s*", cleaned)
-    return [
-        p.strip(" .*") if not re.search(r"\b[A-Z]\.$", p.strip()) else p.strip(" *") for p in parts if p.strip(" .*")
-    ]
-
-
 def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, context: Sections) -> None:
     """People, affiliations and labelled fields, then the body up to the next entry."""
     i, body_lines, in_head, pending, author_type = 0, [], True, [], None
@@ -309,12 +268,12 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
             in_head
             and not entry.affiliations
             and author_type in (None, (line.style, line.italic))  # an author list goes on in its own type
-            and _is_author_line(line.text)
+            and is_author_line(line.text)
             and len(line.text) < 300
         ):
             entry.authors += split_people(line.text)
             author_type = (line.style, line.italic)
-        elif in_head and entry.authors and _is_affiliation_line(line, context.body_italic):
+        elif in_head and entry.authors and is_affiliation_line(line, context.body_italic):
             entry.affiliations.append(line.text)
         elif line.style in rare and is_section_line(line) and _only_headings_follow(lines[i:], body):
             for heading in lines[i:]:
@@ -331,13 +290,6 @@ def _parse_after_title(entry: Entry, lines: list[Line], body, rare, vocabulary, 
     if "keywords" in entry.fields:
         entry.keywords = [k.strip() for k in re.split(r"[;,]", entry.fields["keywords"]) if k.strip()]
     entry.affiliations = [re.sub(r"^\d{1,2}\s*", "", a) for a in entry.affiliations if not EMAIL.fullmatch(a)]
-
-
-def _is_affiliation_line(line: Line, body_italic: bool) -> bool:
-    """Below the authors: an institution's words, a numbered line, or italics where the body is upright."""
-    if AFFILIATION.search(line.text) or re.match(r"^\d{1,2}\s?[A-Z]", line.text):
-        return True
-    return line.italic and not body_italic and len(line.text.split()) <= 30
 
 
 def _only_headings_follow(lines: list[Line], body) -> bool:
@@ -384,9 +336,9 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
     elif "authors" in entry.fields and not entry.authors:
         entry.authors = split_people(entry.fields["authors"])
     if not entry.presenter and names:
-        words = _name_words(names[-1])
-        match = next((a for a in entry.authors if _name_words(a) and _name_words(a)[-1] in words), None)
-        initials_only = match is not None and all(len(w) <= 2 for w in _name_words(match)[:-1])
+        words = name_words(names[-1])
+        match = next((a for a in entry.authors if name_words(a) and name_words(a)[-1] in words), None)
+        initials_only = match is not None and all(len(w) <= 2 for w in name_words(match)[:-1])
         entry.presenter = names[-1] if match is None or initials_only else match
         entry.evidence.append("presenter printed above the title" + (" (an author)" if match else ""))
         if match is not None and initials_only:
@@ -396,12 +348,6 @@ def _choose_people(entry: Entry, names: list[str]) -> None:
     if entry.presenter and entry.presenter in entry.authors:
         entry.authors.remove(entry.presenter)
         entry.authors.insert(0, entry.presenter)
-
-
-def _name_words(name: str) -> list[str]:
-    """A name's words, lower-cased, hyphens and dots as spaces: 'Cosic-Mujkanovic N.' -> cosic, mujkanovic, n."""
-    plain = re.sub(r"<[^>]*>|\?", "", name.lower())  # codes a broken font printed in place of letters
-    return [w for w in re.split(r"[\s,.\-]+", plain) if w]
 
 
 def _confidence(entry: Entry) -> float:

@@ -23,13 +23,13 @@ from abstract_search.ingest.entry import (
     Entry,
     Sections,
     is_headingish,
-    is_name_like,
     is_prose,
     is_section_line,
     label_of,
     parse_entry,
 )
 from abstract_search.ingest.lines import Document, Line, word_counts
+from abstract_search.ingest.people import is_name_like
 
 
 @dataclass

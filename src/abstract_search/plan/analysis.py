@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abstract_search.plan import search as plan_search
-from abstract_search.plan.frame import Constraints, Frame, Place, PlanError, build_allowed, speaker_mates
+from abstract_search.plan.allowed import build_allowed
+from abstract_search.plan.frame import Constraints, Frame, Place, PlanError, speaker_mates
 from abstract_search.records import Abstract
 
 

@@ -2,7 +2,7 @@
 
 `plan_sessions` builds a start by assigning items to seats near k-means centroids (an optimal
 assignment, so pins, `within` groups and availability hold from the start), then improves it by
-simulated annealing over moves and swaps (plan_search.py) and a final descent to a local optimum;
+simulated annealing over moves and swaps (plan/search.py) and a final descent to a local optimum;
 a few restarts from other k-means seeds, the best kept. The same seed gives the same plan.
 `describe_plan` (in `abstract_search.plan.analysis`, re-exported here with the plan's data
 classes) turns any grouping (ours or the organizers') into sessions with a title, a
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from abstract_search.plan import search as plan_search
+from abstract_search.plan.allowed import explain_clashes, explain_unseatable, iter_allowed
 from abstract_search.plan.analysis import (
     Comparison,
     ItemFit,
@@ -29,16 +30,7 @@ from abstract_search.plan.analysis import (
     session_coherence,
     similarity_matrix,
 )
-from abstract_search.plan.frame import (
-    Constraints,
-    Frame,
-    Place,
-    PlanError,
-    explain_clashes,
-    explain_unseatable,
-    group_values,
-    iter_allowed,
-)
+from abstract_search.plan.frame import Constraints, Frame, Place, PlanError, group_values
 from abstract_search.records import Abstract
 
 __all__ = [
@@ -75,12 +67,26 @@ def _same_value(records: Sequence[Abstract], field: str) -> np.ndarray:
     return same
 
 
+def _unit_kmeans(embeddings: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(unit centroids, labels): scikit-learn's KMeans on the unit rows, as the topic model uses.
+
+    One k-means++ initialisation (n_init=1): a start only has to be near a good grouping, the
+    annealing does the rest, and each restart already brings its own seed.
+    """
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(embeddings)
+    centroids = kmeans.cluster_centers_.astype(np.float64)
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    return centroids, kmeans.labels_.astype(np.int64)
+
+
 def _start_labels(embeddings, sizes, allowed, seed) -> np.ndarray:
     """Seats every item at a session near its k-means centroid by an optimal assignment."""
     from scipy.optimize import linear_sum_assignment
 
     n_sessions = len(sizes)
-    centroids, cluster_of = plan_search.spherical_kmeans(embeddings, n_sessions, seed)
+    centroids, cluster_of = _unit_kmeans(embeddings, n_sessions, seed)
     cluster_sizes = np.bincount(cluster_of, minlength=n_sessions)
     # Which centroid each session takes: similar size, and members allowed in the session.
     members_allowed = np.stack(

@@ -282,33 +282,6 @@ def descend(
     return gained
 
 
-def spherical_kmeans(embeddings: np.ndarray, k: int, seed: int, iterations: int = 25):
-    """(unit centroids, labels) by k-means on the sphere with k-means++ seeding; numpy only, single-threaded."""
-    rng = np.random.default_rng(seed)
-    points = np.asarray(embeddings, dtype=np.float64)
-    chosen = [int(rng.integers(len(points)))]
-    distance = 2.0 - 2.0 * points @ points[chosen[0]]
-    for _ in range(1, k):
-        weights = np.maximum(distance, 0.0)
-        total = weights.sum()
-        nxt = int(rng.choice(len(points), p=weights / total)) if total > 0 else int(rng.integers(len(points)))
-        chosen.append(nxt)
-        distance = np.minimum(distance, 2.0 - 2.0 * points @ points[nxt])
-    centroids = points[chosen].copy()
-    labels = np.full(len(points), -1)
-    for _ in range(iterations):
-        new_labels = np.argmax(points @ centroids.T, axis=1)
-        if np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        for c in range(k):
-            members = points[labels == c]
-            if len(members):
-                centroids[c] = members.sum(axis=0)
-        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-    return centroids, labels
-
-
 def state_arrays(labels: np.ndarray, similarity: np.ndarray, n_sessions: int):
     """(A, P, sizes) of a grouping: A[k, x] sums x's similarity to session k's members (session-major,
     so applying a move updates two contiguous rows), P[a, c] sums similarity between sessions."""
