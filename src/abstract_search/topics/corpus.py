@@ -253,13 +253,33 @@ def compute_topics(
         found = _cluster(embeddings, n_topics, random_state, model_options)
     texts = [r.text for r in records]
     labels = found.labels
-    n_total = len(found.centres)
-    described = {d.group: d for d in describe_groups(texts, labels.tolist()) if d.group >= 0}
-    vectors = normalize_rows(embeddings)
-    similarity = normalize_rows(vectors - found.mean) @ found.centres.T
+    similarity = normalize_rows(normalize_rows(embeddings) - found.mean) @ found.centres.T
     parents = group_topics(found.centres)
+    topics = _named_topics(records, texts, found, similarity, parents)
+    groups = _describe_groups_of_topics(texts, labels, parents)
+    outliers = _outliers(records, found, similarity)
+    return TopicResult(
+        topics=tuple(topics),
+        groups=groups,
+        outliers=tuple(outliers),
+        record_ids=tuple(r.id for r in records),
+        assignments=tuple(int(t) for t in labels),
+        confidence=tuple(round(float(c), 4) for c in found.confidence),
+        centres=found.centres.astype(np.float32),
+        floors=found.floors.astype(np.float32),
+        chosen_by=found.chosen_by,
+        random_state=random_state,
+        mean=found.mean.astype(np.float32),
+        unmatched_seeds=found.unmatched_seeds,
+    )
+
+
+def _named_topics(records, texts, found: _Clusters, similarity: np.ndarray, parents: np.ndarray) -> list[Topic]:
+    """The topics with labels (a seed topic keeps its seed), keywords and representative members."""
+    labels = found.labels
+    described = {d.group: d for d in describe_groups(texts, labels.tolist()) if d.group >= 0}
     topics = []
-    for topic in range(n_total):
+    for topic in range(len(found.centres)):
         members = np.flatnonzero(labels == topic)
         ranked = members[np.argsort(-similarity[members, topic], kind="stable")]
         seed = found.seeds[topic] if topic < len(found.seeds) else ""
@@ -276,9 +296,13 @@ def compute_topics(
                 seed=seed,
             )
         )
-    groups = _describe_groups_of_topics(texts, labels, parents)
+    return topics
+
+
+def _outliers(records, found: _Clusters, similarity: np.ndarray) -> list[Outlier]:
+    """The items no topic holds, each with its nearest topic and why it is outside."""
     outliers = []
-    for i in np.flatnonzero(labels == OUTLIER):
+    for i in np.flatnonzero(found.labels == OUTLIER):
         nearest = int(similarity[i].argmax())
         outliers.append(
             Outlier(
@@ -292,20 +316,7 @@ def compute_topics(
                 ),
             )
         )
-    return TopicResult(
-        topics=tuple(topics),
-        groups=groups,
-        outliers=tuple(outliers),
-        record_ids=tuple(r.id for r in records),
-        assignments=tuple(int(t) for t in labels),
-        confidence=tuple(round(float(c), 4) for c in found.confidence),
-        centres=found.centres.astype(np.float32),
-        floors=found.floors.astype(np.float32),
-        chosen_by=found.chosen_by,
-        random_state=random_state,
-        mean=found.mean.astype(np.float32),
-        unmatched_seeds=found.unmatched_seeds,
-    )
+    return outliers
 
 
 def _describe_groups_of_topics(texts: list[str], labels: np.ndarray, parents: np.ndarray) -> tuple[TopicGroup, ...]:

@@ -91,6 +91,24 @@ def topic_map_figure(
                 marker={"size": 10, "opacity": 0.85, "color": "lightgrey" if name == OUTLIER_NAME else None},
             )
         )
+    _add_hits_and_queries(figure, coordinates, hover, hits, query_points, query_labels)
+    figure.update_layout(
+        title=title,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"title": "topic", "itemsizing": "constant"},
+        template="plotly_white",
+        colorway=topic_colours(len(names)),
+        hovermode="closest",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return figure
+
+
+def _add_hits_and_queries(figure, coordinates, hover, hits, query_points, query_labels) -> None:
+    """Rings a search's hits (numbered by rank) and draws the placed queries as stars."""
+    import plotly.graph_objects as go
+
     if len(hits):
         hits = list(hits)
         figure.add_trace(
@@ -120,17 +138,6 @@ def topic_map_figure(
                 marker={"size": 20, "symbol": "star", "color": "crimson", "line": {"width": 1}},
             )
         )
-    figure.update_layout(
-        title=title,
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"title": "topic", "itemsizing": "constant"},
-        template="plotly_white",
-        colorway=topic_colours(len(names)),
-        hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return figure
 
 
 def topic_sizes_figure(labels: Sequence[str], sizes: Sequence[int], title: str = "Topic sizes"):
