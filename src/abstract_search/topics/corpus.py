@@ -41,7 +41,7 @@ __all__ = [
     "save_topics",
 ]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: labels from the labeller of topics/labels.py
 N_REPRESENTATIVES = 3
 
 
@@ -236,7 +236,8 @@ def compute_topics(
         random_state: the one seed; the same input gives the same topics and labels.
         seeds: names of topics the user wants; each collects the items clearly about it
             (seeds.py) before the rest is clustered. A seed no item is about is reported.
-        embed: embeds texts with the index's model (needed for seeds and for labels).
+        embed: embeds texts with the index's model: seeds need it, and labels use it to prefer
+            phrases near the topic's centre (without it they are ranked by c-TF-IDF alone).
         **model_options: passed to TopicModel (min_topics, max_topics, min_topic_size, ...).
     """
     if len(records) != len(embeddings):
@@ -255,8 +256,9 @@ def compute_topics(
     labels = found.labels
     similarity = normalize_rows(normalize_rows(embeddings) - found.mean) @ found.centres.T
     parents = group_topics(found.centres)
-    topics = _named_topics(records, texts, found, similarity, parents)
-    groups = _describe_groups_of_topics(texts, labels, parents)
+    names = {"embeddings": normalize_rows(embeddings), "embed": embed}  # labels near the topic's centre
+    topics = _named_topics(records, texts, found, similarity, parents, names)
+    groups = _describe_groups_of_topics(texts, labels, parents, names)
     outliers = _outliers(records, found, similarity)
     return TopicResult(
         topics=tuple(topics),
@@ -274,10 +276,10 @@ def compute_topics(
     )
 
 
-def _named_topics(records, texts, found: _Clusters, similarity: np.ndarray, parents: np.ndarray) -> list[Topic]:
+def _named_topics(records, texts, found: _Clusters, similarity, parents, names: dict) -> list[Topic]:
     """The topics with labels (a seed topic keeps its seed), keywords and representative members."""
     labels = found.labels
-    described = {d.group: d for d in describe_groups(texts, labels.tolist()) if d.group >= 0}
+    described = {d.group: d for d in describe_groups(texts, labels.tolist(), **names) if d.group >= 0}
     topics = []
     for topic in range(len(found.centres)):
         members = np.flatnonzero(labels == topic)
@@ -319,12 +321,14 @@ def _outliers(records, found: _Clusters, similarity: np.ndarray) -> list[Outlier
     return outliers
 
 
-def _describe_groups_of_topics(texts: list[str], labels: np.ndarray, parents: np.ndarray) -> tuple[TopicGroup, ...]:
+def _describe_groups_of_topics(texts: list[str], labels, parents, names: dict) -> tuple[TopicGroup, ...]:
     assigned = labels >= 0
     if not assigned.any():
         return ()
     item_groups = parents[labels[assigned]]
-    described = describe_groups([t for t, a in zip(texts, assigned, strict=True) if a], item_groups.tolist())
+    kept = [t for t, a in zip(texts, assigned, strict=True) if a]
+    embeddings = names["embeddings"][assigned] if names["embeddings"] is not None else None
+    described = describe_groups(kept, item_groups.tolist(), embeddings=embeddings, embed=names["embed"])
     return tuple(
         TopicGroup(
             id=d.group,

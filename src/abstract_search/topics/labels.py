@@ -1,38 +1,43 @@
-"""Naming groups of texts: class-based TF-IDF over key phrases, and labels a person would write.
+"""Naming groups of texts with the phrases a person would write: distinctive, central, varied.
 
-A group's keywords are the n-grams (1-3 words) that are frequent inside the group and rare
-across the other groups (BERTopic's c-TF-IDF). Phrases never span a stop word or punctuation,
-so "fracture of glass" yields "fracture" and "glass", never the made-up "fracture glass".
-Labels are 2-4 words built from the best phrases and are made distinct across groups.
+A group's candidates are its n-grams (1-3 words) and noun phrases (runs of content words trimmed
+by English word endings, up to `max_label_words`) that at least two of its texts use and that
+are shaped like noun phrases. The `pool` most distinctive by class-based TF-IDF are ranked again
+by how close each phrase's embedding is to the group's centre, so a phrase that names what the
+group is about beats one that is merely frequent in it; maximal marginal relevance (MMR) keeps
+the keywords from repeating each other. A label must end on a word that usually ends a phrase
+("visual" and "event" mostly modify a noun, and alone have lost it). Bigger groups choose their
+label first, and labels are distinct.
+
+Without embeddings the ranking is c-TF-IDF alone, under the same rules. The settings were chosen
+on one half of the EMNLP 2020 papers; benchmarks/topic_labels_emnlp2020.py reports the other.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
-# Words that carry no topic in scientific abstracts, on top of scikit-learn's English list.
-SCIENTIFIC_BOILERPLATE = frozenset(
-    """
-    abstract paper papers work works study studies studied present presents presented propose
-    proposes proposed approach approaches method methods result results show shows shown showed
-    demonstrate demonstrates demonstrated use uses used using based new novel also however
-    different various well can may might will able including include includes provide provides
-    provided obtain obtained obtaining investigate investigated investigation discuss discussed
-    particular particularly recent recently significant significantly important importantly
-    furthermore moreover thus therefore respectively et al good better best high higher low
-    lower large larger small smaller number numbers order terms way ways case cases example
-    examples talk poster introduce introduces introduced allow allows allowed help helps
-    """.split()
+from abstract_search.topics.phrases import (
+    absorb_fragments,
+    class_tfidf,
+    contains,
+    count_phrases,
+    display_keyword,
+    display_label,
+    group_document_frequency,
+    head_shares,
+    is_noun_phrase,
+    label_key,
+    looks_like_adjective,
+    same_root,
+    surface_forms,
 )
 
-_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:[-'][^\W_]+)*|[.,;:!?()\[\]{}\"/]|\d[\w.]*")
-_WORD = re.compile(r"[^\W\d_][^\W_]*(?:[-'][^\W_]+)*")
+Embed = Callable[[list[str]], np.ndarray]
+MIXED = "mixed topics"  # the label of a group whose texts share no phrase
 
 
 @dataclass(frozen=True)
@@ -44,299 +49,297 @@ class GroupDescription:
     keywords: tuple[str, ...]
 
 
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+@dataclass(frozen=True)
+class LabelSettings:
+    """How phrases are ranked and chosen; the defaults were chosen on the EMNLP 2020 tune half.
 
-    return frozenset(ENGLISH_STOP_WORDS) | SCIENTIFIC_BOILERPLATE
-
-
-class PhraseAnalyzer:
-    """Splits a text into 1..max_words-grams that never cross a stop word, number or punctuation."""
-
-    def __init__(self, max_words: int = 3):
-        self.max_words = max_words
-        self.stop_words = _stop_words()
-
-    def __call__(self, text: str) -> list[str]:
-        grams: list[str] = []
-        run: list[str] = []
-        for token in _TOKEN.findall(text.lower()):
-            if not _WORD.fullmatch(token) or token in self.stop_words or len(token) < 2:
-                self._emit(run, grams)
-                run = []
-            else:
-                run.append(token.strip("'"))
-        self._emit(run, grams)
-        return grams
-
-    def _emit(self, run: list[str], grams: list[str]) -> None:
-        for size in range(1, self.max_words + 1):
-            for start in range(len(run) - size + 1):
-                grams.append(" ".join(run[start : start + size]))
-
-
-def count_phrases(texts: Sequence[str], *, max_words: int = 3, min_df: int | None = None):
-    """Counts phrases per text; returns (sparse counts, vocabulary array).
-
-    `min_df` defaults to 1 for small corpora and 2 from 500 texts on, which keeps the
-    vocabulary of a 50,000-abstract corpus in memory without losing any topic's words.
+    Attributes:
+        pool: candidates per group, the most distinctive by c-TF-IDF, that are embedded.
+        closeness_weight: the weight of closeness to the centre in the weighted geometric mean
+            with c-TF-IDF (0: c-TF-IDF alone, 1: closeness alone).
+        centre_on_corpus: remove the corpus's mean document vector from phrase and centre vectors
+            before comparing them, so the direction every text shares does not count.
+        mmr_lambda: relevance against novelty in maximal marginal relevance (1: relevance alone).
+        min_head_share: the share of its uses in which a label's last word ends a phrase, at least.
+        pair_ratio: the label joins the best phrase and the next keyword ("A and B") when that
+            keyword is at least this relevant relative to the first; above 1: never.
     """
-    from sklearn.feature_extraction.text import CountVectorizer
 
-    if min_df is None:
-        min_df = 1 if len(texts) < 500 else 2
-    vectorizer = CountVectorizer(analyzer=PhraseAnalyzer(max_words), min_df=min_df, dtype=np.float32)
-    try:
-        counts = vectorizer.fit_transform(list(texts))
-    except ValueError:  # every text is empty or stop words only
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32), np.array([], dtype=object)
-    return counts.tocsr(), vectorizer.get_feature_names_out()
+    pool: int = 40
+    closeness_weight: float = 0.5
+    centre_on_corpus: bool = True
+    mmr_lambda: float = 0.7
+    min_head_share: float = 0.5
+    pair_ratio: float = 0.8
+    min_label_words: int = 1
 
 
-def _membership(groups: np.ndarray, group_ids: np.ndarray):
-    """A sparse (groups x items) 0/1 matrix: row g marks the items of group g."""
-    index = {g: i for i, g in enumerate(group_ids)}
-    rows = np.array([index[g] for g in groups], dtype=np.int64)
-    return sparse.csr_matrix(
-        (np.ones(len(groups), dtype=np.float64), (rows, np.arange(len(groups)))),
-        shape=(len(group_ids), len(groups)),
-    )
-
-
-def group_coverage(counts, groups: np.ndarray, group_ids: np.ndarray):
-    """The fraction of each group's items that use each phrase, sparse (groups x phrases)."""
-    used = counts.copy().tocsr()
-    used.data[:] = 1.0
-    membership = _membership(groups, group_ids)
-    sizes = np.asarray(membership.sum(axis=1)).ravel()
-    return (sparse.diags(1.0 / sizes) @ (membership @ used)).tocsr()
-
-
-def class_tfidf(counts, groups: np.ndarray, group_ids: np.ndarray):
-    """BERTopic's c-TF-IDF: tf within the group times log(1 + mean group length / term frequency).
-
-    Returns (scores, per-group counts), both sparse (groups x phrases): a 50,000-abstract
-    corpus has millions of phrases, too many for a dense matrix per group.
-    """
-    per_group = (_membership(groups, group_ids) @ counts.astype(np.float64)).tocsr()
-    totals = np.asarray(per_group.sum(axis=0)).ravel()
-    mean_words = per_group.sum() / len(group_ids)
-    idf = np.log1p(mean_words / np.maximum(totals, 1e-12))
-    lengths = np.asarray(per_group.sum(axis=1)).ravel()
-    tf = sparse.diags(1.0 / np.maximum(lengths, 1e-12)) @ per_group
-    return (tf @ sparse.diags(idf)).tocsr(), per_group
-
-
-def surface_forms(texts: Sequence[str]) -> dict[str, str]:
-    """How each word is usually written, so 'nmr' is shown as 'NMR' and 'sio2' as 'SiO2'.
-
-    Title case is kept only for words never written in lower case (names such as 'Raman'):
-    title-cased words in titles and at sentence starts are no evidence of a proper noun.
-    """
-    seen: dict[str, Counter] = {}
-    for text in texts:
-        for word in _WORD.findall(text):
-            seen.setdefault(word.lower(), Counter())[word] += 1
-    forms = {}
-    for lower, spellings in seen.items():
-        best, best_count = spellings.most_common(1)[0]
-        inner_caps = any(c.isupper() for c in best[1:])
-        if lower in spellings and (not inner_caps or spellings[lower] * 2 >= best_count):
-            best = lower
-        elif not inner_caps and sum(spellings.values()) < 2:
-            best = lower
-        forms[lower] = best
-    return forms
-
-
-def _stem(word: str) -> str:
-    """A crude plural folding, enough to treat 'potential' and 'potentials' as one label."""
-    for suffix in ("ies", "es", "s"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
-def _contains(longer: str, shorter: str) -> bool:
-    """Whether `shorter` is a run of words inside `longer` (after plural folding)."""
-    big, small = _label_key(longer).split(), _label_key(shorter).split()
-    return any(big[i : i + len(small)] == small for i in range(len(big) - len(small) + 1))
-
-
-def _same_root(first: str, second: str) -> bool:
-    """Whether two phrases share a word root ('dialogue', 'dialog'): such a pair says nothing."""
-    roots = {w[:5] for w in re.split(r"[\s-]+", first) if w}
-    return any(w[:5] in roots for w in re.split(r"[\s-]+", second) if w)
-
-
-def _label_key(label: str) -> str:
-    return " ".join(_stem(w) for w in re.findall(r"[\w-]+", label.lower()))
-
-
-def _absorb_fragments(phrases: list[str], counts: np.ndarray) -> dict[int, int]:
-    """Maps a phrase to a longer phrase that contains it and occurs nearly as often.
-
-    'machine learning' inside a group that mostly says 'machine learning potentials' is a
-    fragment: the longer phrase is what people would write.
-    """
-    position = {phrase: i for i, phrase in enumerate(phrases)}
-    longer: dict[int, int] = {}
-    for i, phrase in enumerate(phrases):
-        words = phrase.split(" ")
-        for size in range(1, len(words)):
-            for start in range(len(words) - size + 1):
-                sub = position.get(" ".join(words[start : start + size]))
-                if sub is None or counts[i] < 0.75 * counts[sub]:
-                    continue
-                best = longer.get(sub)
-                if best is None or (counts[i], len(phrase)) > (counts[best], len(phrases[best])):
-                    longer[sub] = i
-    for sub in list(longer):  # follow chains: 'machine' -> 'machine learning' -> '... potentials'
-        seen = {sub}
-        while longer[sub] in longer and longer[longer[sub]] not in seen:
-            seen.add(longer[sub])
-            longer[sub] = longer[longer[sub]]
-    return longer
+DEFAULT_SETTINGS = LabelSettings()
 
 
 @dataclass(frozen=True)
-class _GroupPhrases:
-    """One group's best phrases (best first), with c-TF-IDF and label scores."""
+class _Candidates:
+    """One group's candidate phrases, most distinctive first."""
 
     phrases: list[str]
-    scores: np.ndarray
-    label_scores: np.ndarray
-
-
-def _group_phrases(scores, per_group, coverage, totals: np.ndarray, row: int, vocabulary, pool: int) -> _GroupPhrases:
-    """The group's top phrases by c-TF-IDF, with fragments folded into their longer phrase.
-
-    The label score also weighs how much of a phrase's use falls in this group, so a phrase
-    every group uses ('models', 'glass') does not name one group, and how many of the group's
-    items use it, so a phrase repeated in one abstract ('boroxol rings') does not either.
-    """
-    start, end = scores.indptr[row], scores.indptr[row + 1]
-    columns, values = scores.indices[start:end], scores.data[start:end]
-    counts = np.asarray(per_group[row, columns].todense()).ravel()
-    order = np.argsort(-values, kind="stable")[:pool]
-    columns, values, counts = columns[order], values[order], counts[order]
-    share = counts / np.maximum(totals[columns], 1e-12)
-    used_by = np.asarray(coverage[row, columns].todense()).ravel()
-    label_values = values * np.sqrt(share * used_by)
-    phrases = [str(vocabulary[c]) for c in columns]
-    longer = _absorb_fragments(phrases, counts)
-    merged: dict[str, tuple[float, float]] = {}
-    for i in range(len(phrases)):
-        target = phrases[longer.get(i, i)]
-        best = merged.get(target, (0.0, 0.0))
-        merged[target] = (max(best[0], float(values[i])), max(best[1], float(label_values[i])))
-    ranked = sorted(merged, key=lambda p: -merged[p][0])
-    return _GroupPhrases(
-        phrases=ranked,
-        scores=np.array([merged[p][0] for p in ranked]),
-        label_scores=np.array([merged[p][1] for p in ranked]),
-    )
-
-
-def top_keywords(phrases: Sequence[str], n: int) -> list[str]:
-    """The first n phrases, skipping one already said by a better-ranked phrase."""
-    chosen: list[str] = []
-    for phrase in phrases:
-        if len(chosen) >= n:
-            break
-        if not any(_contains(other, phrase) for other in chosen):
-            chosen.append(phrase)
-    return chosen
-
-
-def label_candidates(found: _GroupPhrases, max_words: int, n: int = 12) -> list[str]:
-    """Labels in order of preference: a distinctive multi-word phrase, then pairs of keywords."""
-    # Only the group's top phrases by c-TF-IDF may name it; among them, the distinctive first.
-    pool = min(len(found.phrases), n)
-    order = np.argsort(-found.label_scores[:pool], kind="stable")
-    distinctive = top_keywords([found.phrases[i] for i in order], n)
-    score = dict(zip(found.phrases, found.label_scores, strict=True))
-    top = score[distinctive[0]] if distinctive else 0.0
-    candidates = [p for p in distinctive if 2 <= len(p.split()) <= max_words and score[p] >= 0.4 * top]
-    # Two phrases about equally strong say more together ('machine learning / interatomic potentials').
-    if len(candidates) >= 2:
-        first, second = candidates[:2]
-        fits = len(first.split()) + len(second.split()) <= max_words and not _same_root(first, second)
-        if fits and score[second] >= 0.75 * score[first]:
-            candidates.insert(0, f"{first} / {second}")
-    for i, first in enumerate(distinctive[:6]):
-        for second in distinctive[i + 1 : 6]:
-            if len(first.split()) + len(second.split()) <= max_words and not _same_root(first, second):
-                candidates.append(f"{first} / {second}")
-    candidates.extend(p for p in distinctive if p not in candidates)
-    return candidates
-
-
-def _display(label: str, forms: dict[str, str]) -> str:
-    words = [forms.get(w, w) for w in label.split(" ")]
-    if words and words[0] and words[0][0].islower():
-        words[0] = words[0][0].upper() + words[0][1:]
-    return " ".join(words)
-
-
-def _display_keyword(keyword: str, forms: dict[str, str]) -> str:
-    return " ".join(forms.get(w, w) for w in keyword.split(" "))
+    distinctness: np.ndarray  # c-TF-IDF x sqrt(share of the phrase's use x coverage of the group)
+    head_share: np.ndarray  # how often the phrase's last word ends a phrase, in the whole corpus
 
 
 def describe_groups(
     texts: Sequence[str],
     groups: Sequence[int],
     *,
+    embeddings: np.ndarray | None = None,
+    embed: Embed | None = None,
     n_keywords: int = 8,
     max_label_words: int = 4,
 ) -> list[GroupDescription]:
-    """Labels and keywords for each group of texts, from class-based TF-IDF over 1-3 word phrases.
+    """Labels and keywords for each group of texts.
 
     Args:
         texts: one text per item (title + abstract, or just a title).
         groups: the group id of each item (any ints; an outlier group -1 is just another group).
+        embeddings: one unit row per text; with `embed`, phrases are ranked by closeness to the
+            group's centre as well as by c-TF-IDF.
+        embed: turns a list of phrases into unit rows with the model that made `embeddings`;
+            called once, with every group's candidates.
         n_keywords: how many keywords to keep per group.
-        max_label_words: the longest label, in words. Labels have 2..max_label_words words when
-            the texts allow; a group whose texts hold a single content word gets a one-word label.
+        max_label_words: the longest label, in words.
 
     Returns:
         One GroupDescription per distinct group id, sorted by id; no two labels are the same.
+        Every label and keyword is a phrase that two or more of the group's texts use (any phrase
+        of a group of one); a group whose texts share none that can name it is labelled "Mixed topics".
     """
+    return describe_groups_with(
+        texts,
+        groups,
+        DEFAULT_SETTINGS,
+        embeddings=embeddings,
+        embed=embed,
+        n_keywords=n_keywords,
+        max_label_words=max_label_words,
+    )
+
+
+def describe_groups_with(
+    texts: Sequence[str],
+    groups: Sequence[int],
+    settings: LabelSettings,
+    *,
+    embeddings: np.ndarray | None = None,
+    embed: Embed | None = None,
+    n_keywords: int = 8,
+    max_label_words: int = 4,
+) -> list[GroupDescription]:
+    """`describe_groups` with explicit settings (the benchmark tunes them)."""
     if len(texts) != len(groups):
         raise ValueError(f"got {len(texts)} texts but {len(groups)} group ids")
+    if embeddings is not None and len(embeddings) != len(texts):
+        raise ValueError(f"got {len(texts)} texts but {len(embeddings)} embeddings")
     groups_array = np.asarray(groups, dtype=np.int64)
     group_ids = np.unique(groups_array)
     if len(group_ids) == 0:
         return []
-    counts, vocabulary = count_phrases(texts, max_words=min(3, max_label_words))
-    # Sublinear counts: one abstract repeating its own jargon ('subcritical crack growth'
-    # five times) must not name a group whose other members never mention it.
-    counts.data = np.log1p(counts.data)
-    scores, per_group = class_tfidf(counts, groups_array, group_ids)
-    totals = np.asarray(per_group.sum(axis=0)).ravel()
-    coverage = group_coverage(counts, groups_array, group_ids)
-    forms = surface_forms(texts)
-    sizes = {int(g): int((groups_array == g).sum()) for g in group_ids}
+    found = _candidates(texts, groups_array, group_ids, max_label_words, settings.pool)
+    embedded = None
+    if embeddings is not None and embed is not None:
+        embedded = _embed_candidates(found, groups_array, group_ids, embeddings, embed, settings.centre_on_corpus)
     keywords: dict[int, list[str]] = {}
-    candidates: dict[int, list[str]] = {}
+    options: dict[int, list[str]] = {}
     for row, group in enumerate(group_ids.tolist()):
-        found = _group_phrases(scores, per_group, coverage, totals, row, vocabulary, pool=max(200, 20 * n_keywords))
-        keywords[group] = top_keywords(found.phrases, n_keywords)
-        candidates[group] = label_candidates(found, max_label_words)
-    # Bigger groups choose first: they have the most evidence for their best label.
-    labels: dict[int, str] = {}
-    taken: set[str] = set()
-    for group in sorted(candidates, key=lambda g: (-sizes[g], g)):
-        label = next((c for c in candidates[group] if _label_key(c) not in taken), None)
-        if label is None:
-            label = f"{candidates[group][0] if candidates[group] else 'topic'} {group}"
-        taken.add(_label_key(label))
-        labels[group] = label
+        candidates = found[row]
+        if embedded is not None:
+            closeness, vectors = embedded[row]
+            relevance = combine_scores(candidates.distinctness, closeness, settings.closeness_weight)
+            similarity = vectors @ vectors.T
+        else:
+            relevance = combine_scores(candidates.distinctness, None, 0.0)
+            similarity = word_overlap(candidates.phrases)
+        order = select_mmr(relevance, similarity, settings.mmr_lambda, candidates.phrases)
+        keywords[group] = [candidates.phrases[i] for i in order[:n_keywords]]
+        options[group] = label_options(candidates, relevance, order, max_label_words, settings)
+    sizes = {int(g): int((groups_array == g).sum()) for g in group_ids}
+    labels = _distinct_labels(options, sizes)
+    forms = surface_forms(texts)
     return [
         GroupDescription(
             group=group,
-            label=_display(labels[group], forms),
-            keywords=tuple(_display_keyword(k, forms) for k in keywords[group]),
+            label=display_label(labels[group], forms),
+            keywords=tuple(display_keyword(k, forms) for k in keywords[group]),
         )
         for group in group_ids.tolist()
     ]
+
+
+def _candidates(
+    texts: Sequence[str], groups: np.ndarray, group_ids: np.ndarray, max_words: int, pool: int
+) -> list[_Candidates]:
+    """Each group's `pool` most distinctive noun-phrase-shaped phrases that 2+ of its texts use.
+
+    Distinctness is c-TF-IDF times sqrt(share x coverage): how much of the phrase's use falls in
+    this group (so "models", used by every group, names none) and how many of the group's texts
+    use it. A phrase nearly always followed by the same longer phrase is folded into it.
+    """
+    counts, vocabulary = count_phrases(texts, max_words=min(3, max_words), noun_phrases_up_to=max_words)
+    raw_totals = np.asarray(counts.sum(axis=0)).ravel()
+    # Sublinear counts: one abstract repeating its own jargon ('subcritical crack growth'
+    # five times) must not name a group whose other members never mention it.
+    counts.data = np.log1p(counts.data)
+    scores, per_group = class_tfidf(counts, groups, group_ids)
+    totals = np.asarray(per_group.sum(axis=0)).ravel()
+    document_frequency = group_document_frequency(counts, groups, group_ids)
+    sizes = np.bincount(np.searchsorted(group_ids, groups), minlength=len(group_ids))
+    pools: list[tuple[list[str], np.ndarray]] = []
+    for row in range(len(group_ids)):
+        start, end = scores.indptr[row], scores.indptr[row + 1]
+        columns, values = scores.indices[start:end], scores.data[start:end]
+        used_by = np.asarray(document_frequency[row, columns].todense()).ravel()
+        frequency = np.asarray(per_group[row, columns].todense()).ravel()
+        values = values * np.sqrt(frequency / np.maximum(totals[columns], 1e-12) * used_by / sizes[row])
+        values[used_by < min(2, sizes[row])] = 0.0
+        order = [i for i in np.argsort(-values, kind="stable")[: 8 * pool] if values[i] > 0]
+        order = [i for i in order if is_noun_phrase(str(vocabulary[columns[i]]).split(" "))][: 4 * pool]
+        phrases = [str(vocabulary[columns[i]]) for i in order]
+        longer = absorb_fragments(phrases, frequency[order])
+        merged: dict[str, float] = {}
+        for i, at in enumerate(order):
+            target = phrases[longer.get(i, i)]
+            merged[target] = max(merged.get(target, 0.0), float(values[at]))
+        best = sorted(merged, key=lambda p: (-merged[p], -len(p), p))[:pool]
+        pools.append((best, np.array([merged[p] for p in best], dtype=np.float64)))
+    shares = head_shares({p.split(" ")[-1] for best, _ in pools for p in best}, raw_totals, vocabulary)
+    return [
+        _Candidates(best, scored, np.array([shares.get(p.split(" ")[-1], 1.0) for p in best], dtype=np.float64))
+        for best, scored in pools
+    ]
+
+
+def _embed_candidates(
+    found: list[_Candidates],
+    groups: np.ndarray,
+    group_ids: np.ndarray,
+    embeddings: np.ndarray,
+    embed: Embed,
+    centre_on_corpus: bool,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per group: each candidate's cosine to the group's centre, and the candidates' unit vectors.
+
+    Every group's candidates are embedded in one call, each distinct phrase once.
+    """
+    unique = sorted({p for candidates in found for p in candidates.phrases})
+    documents = np.asarray(embeddings, dtype=np.float64)
+    vectors = np.asarray(embed(unique), dtype=np.float64) if unique else np.zeros((0, documents.shape[1]))
+    position = {p: i for i, p in enumerate(unique)}
+    mean = documents.mean(axis=0) if centre_on_corpus else np.zeros(documents.shape[1])
+    embedded = []
+    for row, group in enumerate(group_ids.tolist()):
+        rows = vectors[[position[p] for p in found[row].phrases]] if found[row].phrases else vectors[:0]
+        centre = _unit_rows(documents[groups == group].mean(axis=0, keepdims=True) - mean)[0]
+        embedded.append((_unit_rows(rows - mean) @ centre, _unit_rows(rows)))
+    return embedded
+
+
+def combine_scores(distinctness: np.ndarray, closeness: np.ndarray | None, weight: float) -> np.ndarray:
+    """A weighted geometric mean of distinctness (scaled to at most 1) and closeness (scaled to 0..1)."""
+    scores = distinctness / max(float(distinctness.max(initial=0.0)), 1e-12)
+    if closeness is None or weight <= 0 or closeness.size == 0:
+        return scores
+    low, high = float(closeness.min()), float(closeness.max())
+    close = (closeness - low) / max(high - low, 1e-12)
+    return scores ** (1.0 - weight) * close**weight
+
+
+def word_overlap(phrases: Sequence[str]) -> np.ndarray:
+    """Jaccard overlap of the phrases' folded words: the similarity MMR uses without embeddings."""
+    words = [set(label_key(p).split()) for p in phrases]
+    return np.array([[len(a & b) / max(len(a | b), 1) for b in words] for a in words], dtype=np.float64)
+
+
+def select_mmr(relevance: np.ndarray, similarity: np.ndarray, weight: float, phrases: Sequence[str]) -> list[int]:
+    """Orders phrases by maximal marginal relevance: relevant, and unlike those already chosen.
+
+    A phrase that is part of a chosen phrase, or contains one, is left out: it says the same.
+    """
+    words = [tuple(label_key(p).split()) for p in phrases]
+    left = list(range(len(relevance)))
+    chosen: list[int] = []
+    while left:
+        redundancy = similarity[np.ix_(left, chosen)].max(axis=1) if chosen else np.zeros(len(left))
+        pick = left[int(np.argmax(weight * relevance[left] - (1.0 - weight) * redundancy))]
+        left.remove(pick)
+        if not any(_inside(words[c], words[pick]) or _inside(words[pick], words[c]) for c in chosen):
+            chosen.append(pick)
+    return chosen
+
+
+def _inside(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    size = len(shorter)
+    return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
+
+
+def label_options(
+    candidates: _Candidates, relevance: np.ndarray, order: list[int], max_words: int, settings: LabelSettings
+) -> list[str]:
+    """A group's labels in order of preference: its most relevant phrases that can name it.
+
+    A label ends on a word that usually ends a phrase (`min_head_share`) and is not a lone word
+    that ends like an adjective ("visual"; a small corpus has too few counts to tell). The first
+    option joins the best of them and the next keyword in MMR order that says something else
+    ("A and B") when that keyword is at least `pair_ratio` as relevant and both fit in `max_words`.
+    """
+    phrases = candidates.phrases
+    by_relevance = [int(i) for i in np.argsort(-relevance, kind="stable")]
+    nameable = [
+        i
+        for i in by_relevance
+        if len(phrases[i].split()) <= max_words and not (" " not in phrases[i] and looks_like_adjective(phrases[i]))
+    ]
+    heads = [i for i in nameable if candidates.head_share[i] >= settings.min_head_share]
+    heads = [i for i in heads if len(phrases[i].split()) >= settings.min_label_words] + [
+        i for i in heads if len(phrases[i].split()) < settings.min_label_words
+    ]
+    # A phrase whose last word mostly modifies another names the group only when nothing else can.
+    options = [phrases[i] for i in heads + [i for i in nameable if i not in heads]]
+    if heads:
+        first = heads[0]
+        partner = next((i for i in order if i in heads and not _says_the_same(phrases[i], phrases[first])), None)
+        if partner is not None and relevance[partner] >= settings.pair_ratio * relevance[first]:
+            pair = f"{phrases[first]} and {phrases[partner]}"
+            if len(pair.split()) <= max_words:
+                options.insert(0, pair)
+    return options
+
+
+def _says_the_same(first: str, second: str) -> bool:
+    """Whether two phrases overlap: one inside the other, a shared root, or one the other's acronym."""
+    if contains(first, second) or contains(second, first) or same_root(first, second):
+        return True
+    roots = {w[:4] for w in first.replace("-", " ").split()}
+    if any(w[:4] in roots for w in second.replace("-", " ").split()):
+        return True
+    initials = {"".join(w[0] for w in p.replace("-", " ").split()) for p in (first, second)}
+    return first.replace(" ", "") in initials or second.replace(" ", "") in initials
+
+
+def _distinct_labels(options: dict[int, list[str]], sizes: dict[int, int]) -> dict[int, str]:
+    """One label per group, bigger groups first: they have the most evidence for their best label."""
+    labels: dict[int, str] = {}
+    taken: set[str] = set()
+    for group in sorted(options, key=lambda g: (-sizes[g], g)):
+        label = next((o for o in options[group] if label_key(o) not in taken), None)
+        if label is None:
+            base = options[group][0] if options[group] else MIXED
+            label = base if label_key(base) not in taken else _numbered(base, taken)
+        taken.add(label_key(label))
+        labels[group] = label
+    return labels
+
+
+def _numbered(base: str, taken: set[str]) -> str:
+    return next(f"{base} {n}" for n in range(2, len(taken) + 3) if label_key(f"{base} {n}") not in taken)
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
