@@ -19,7 +19,6 @@ st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide"
 PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
 ENGINE_PAGES = {
     "Search": search.page_search,
-    "Topic map": topics.page_map,
     "Topics": topics.page_topics,
     "Session planner": planner.page_planner,
 }
@@ -39,6 +38,9 @@ def main() -> None:
     )
     if page == "Corpus":
         corpus.page_corpus(corpus_name)
+        return
+    if page == "Topic map":  # opens the index itself, after drawing what needs none
+        topics.page_map(lambda: get_engine(corpus_name))
         return
     try:
         engine = get_engine(corpus_name)

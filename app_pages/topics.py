@@ -8,6 +8,7 @@ from abstract_search import service
 from app_pages.common import get_topics, md, param, set_params
 from app_pages.steer import steer_panel
 
+MAP_FRAME = {"height": 640, "template": "plotly_white", "xaxis": {"visible": False}, "yaxis": {"visible": False}}
 MAX_LISTED = 50  # members shown per topic; a 50,000-abstract corpus has topics of thousands
 
 
@@ -25,23 +26,30 @@ def topic_count_control() -> int | None:
     return int(fixed) or None
 
 
-def page_map(engine) -> None:
+def page_map(open_engine) -> None:
+    """The map page. Everything that needs no index is drawn first, with an empty chart in the
+    map's place: the browser loads the chart library while the index opens (the first visit)."""
+    import plotly.graph_objects as go
+
     st.title("Topic map")
     n_topics = topic_count_control()
-    topics = get_topics(engine.corpus, n_topics)
     query = st.text_input("Show a search on the map", value=param("q"), key="map_query").strip()
     set_params(q=query)
     st.caption(
         "Each dot is a talk or poster; nearby dots have similar abstracts. Colours are topics. "
         + ("The search's hits are ringed and the query is the star." if query else "")
     )
+    slot = st.empty()
+    slot.plotly_chart(go.Figure(layout=MAP_FRAME), key="topic_map_frame")
     try:
+        engine = open_engine()
+        topics = get_topics(engine.corpus, n_topics)
         figure = service.map_figure(engine, n_topics, query, topics=topics)
     except service.UserError as err:
-        st.error(str(err))
+        slot.error(str(err))
         return
-    figure.update_layout(height=640)
-    st.plotly_chart(figure, key="topic_map")
+    figure.update_layout(height=MAP_FRAME["height"])
+    slot.plotly_chart(figure, key="topic_map")
     labels = [f"{t.label} ({t.size})" for t in topics.topics]
     chosen = st.selectbox("List the talks of a topic", labels, key="map_topic")
     topic = topics.topics[labels.index(chosen)]

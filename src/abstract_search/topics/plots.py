@@ -39,9 +39,9 @@ def _wrap(text: str, width: int = 60) -> str:
 def topic_colours(n_topics: int) -> list[str]:
     """Distinct colours for n topics: plotly's default ten, then its 24-colour set, so that no two
     topics on a map of up to 24 share a colour."""
-    import plotly.express as px
+    from plotly.colors import qualitative
 
-    return list(px.colors.qualitative.Plotly if n_topics <= 10 else px.colors.qualitative.Dark24)
+    return list(qualitative.Plotly if n_topics <= 10 else qualitative.Dark24)
 
 
 def topic_map_figure(
