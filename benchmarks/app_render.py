@@ -7,7 +7,8 @@ Playwright and times: server start to healthy, first render of the search page, 
 query's first card (loads the query encoder), and warm queries (median and p95 of the page
 update, and of the library call alone in this process, for comparison). The first visit to the
 Topic map page is timed on a server of its own, just started (cold), from the page request to
-the drawn map. Prints a table and one JSON line.
+the drawn map; the same for a page of one line of text (an app of its own) is the floor every
+page has on this machine. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,6 +53,19 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from abstract_search import service
+
+    with tempfile.TemporaryDirectory() as empty, sync_playwright() as playwright:
+        # The floor any page has here: a just-started Streamlit server's first render of one line.
+        (Path(empty) / "app.py").write_text('import streamlit as st\nst.write("ready")\n')
+        with running_app(Path(empty)) as url:
+            browser = launch_chromium(playwright)
+            page = browser.new_page()
+            page.set_default_timeout(120_000)
+            t = time.perf_counter()
+            page.goto(url)
+            page.get_by_text("ready").wait_for()
+            empty_page = time.perf_counter() - t
+            browser.close()
 
     with running_app() as url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -100,6 +115,7 @@ def main() -> None:
         "server_start_s": round(healthy, 2),
         "first_render_s": round(first_render, 2),
         "first_map_cold_s": round(first_map, 2),
+        "empty_page_cold_s": round(empty_page, 2),
         "first_query_s": round(first_query, 2),
         "warm_query_page_p50_s": round(statistics.median(warm), 3),
         "warm_query_page_p95_s": round(percentile(warm, 0.95), 3),
