@@ -23,7 +23,6 @@ Usage: .venv/bin/python benchmarks/topic_labels_emnlp2020.py [--json] [--tune] [
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import sys
 import time
@@ -38,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _emnlp2020 import Paper, load_papers, paper_embeddings  # noqa: E402
+from _emnlp2020 import Paper, in_tuning_half, load_papers, paper_embeddings  # noqa: E402
 from _machine import machine, save_result  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "topic_labels_emnlp2020.json"
@@ -67,7 +66,7 @@ class MemoEmbedder:
 
 def half_of(uid: str) -> str:
     """A paper's half, from a stable hash of its UID."""
-    return "tune" if hashlib.sha256(uid.encode()).digest()[0] % 2 == 0 else "heldout"
+    return "tune" if in_tuning_half(uid) else "heldout"
 
 
 def fit_topics(vectors: np.ndarray, n_topics: int | None = None) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from abstract_search.embed.backends import normalize_rows
-from abstract_search.records import CorpusError
+from abstract_search.records import CorpusError, write_atomically
 
 FORMAT_VERSION = 1
 SAME_TOPIC = 0.5  # members shared (Jaccard) for a recomputed topic to be "the same topic"
@@ -84,8 +83,6 @@ def load_topic_settings(path: str | Path) -> TopicSettings:
 
 def save_topic_settings(settings: TopicSettings, path: str | Path) -> Path:
     """Writes the seeds and edits atomically (a crash leaves the old file, never half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "format_version": FORMAT_VERSION,
         "seeds": list(settings.seeds),
@@ -94,10 +91,8 @@ def save_topic_settings(settings: TopicSettings, path: str | Path) -> Path:
             for e in settings.edits
         ],
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return write_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def _jaccard(first: set[str], second: set[str]) -> float:

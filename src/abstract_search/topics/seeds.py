@@ -8,9 +8,9 @@ topics live in, see `TopicModel.centre`), is at least `SEED_MIN_SIMILARITY`, and
 several seeds, at least `SEED_MARGIN` above its similarity to the next seed; and its plain cosine
 similarity to the seed is at least `SEED_MIN_RAW_SIMILARITY`. The last guards a seed the corpus
 is not about at all: with the mean removed, what is left of such a seed is noise, and noise
-still has a best match. Removing the mean
-matters in a one-field corpus: every workshop abstract is close to "glass-ceramics" because every
-one is about glass; with the shared direction gone, only the glass-ceramics talk is.
+still has a best match. Removing the mean matters in a one-field corpus: every workshop abstract
+is close to "glass-ceramics" because every one is about glass; with the shared direction gone,
+only the glass-ceramics talks are.
 
 The three numbers were chosen on the tuning half of the EMNLP 2020 main papers, giving three
 organizer track names at a time as seeds and taking the best mean F0.5 (precision weighs more:
