@@ -4,17 +4,22 @@ The Streamlit entry point (`streamlit run app.py`): the sidebar's corpus and pag
 the URL. The pages live in `app_pages/`. UI only: every computation is a call into
 `abstract_search.service`, held in Streamlit caches (`app_pages.common`); the app never imports
 torch, faiss or sentence-transformers.
+
+The file is read twice. `streamlit run` imports it to find `app` (an `st.App`, whose start-up
+hook warms the default corpus in the background, so the first visit does not wait for imports
+and files), and every visit runs it as the page script (`__main__`).
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
 
 import streamlit as st
 
 from abstract_search import service
 from app_pages import corpus, planner, search, topics
 from app_pages.common import get_engine, param, set_params
-
-st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
 
 PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
 ENGINE_PAGES = {
@@ -25,6 +30,7 @@ ENGINE_PAGES = {
 
 
 def main() -> None:
+    st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
     names = service.available_corpora()
     corpus_name = param("corpus", service.DEFAULT_CORPUS)
     corpus_name = corpus_name if corpus_name in names else service.DEFAULT_CORPUS
@@ -50,5 +56,13 @@ def main() -> None:
     ENGINE_PAGES[page](engine)
 
 
-if __name__ == "__main__":  # streamlit runs this file as __main__
+@contextlib.asynccontextmanager
+async def warm_as_the_server_starts(_app):
+    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+if __name__ == "__main__":  # a visit: the page script
     main()
+else:  # `streamlit run app.py` imports the file to serve it
+    app = st.App(__file__, lifespan=warm_as_the_server_starts)

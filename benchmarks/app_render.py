@@ -6,9 +6,10 @@ once, which also computes the topics and the map), opens the page in Debian's Ch
 Playwright and times: server start to healthy, first render of the search page, the first
 query's first card (loads the query encoder), and warm queries (median and p95 of the page
 update, and of the library call alone in this process, for comparison). The first visit to the
-Topic map page is timed on a server of its own, just started (cold), from the page request to
-the drawn map; the same for a page of one line of text (an app of its own) is the floor every
-page has on this machine. Prints a table and one JSON line.
+Topic map page is timed on servers of their own, just started (cold), from the page request to
+the drawn map, `--repeats` times (median and maximum), in a new browser and in one that has seen
+the app before; the same for a page of one line of text and a page of one small chart (apps of
+their own) are the floors such pages have on this machine. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _machine import machine, save_result  # noqa: E402
 
-from tests.test_browser import launch_chromium, running_app  # noqa: E402
+from tests.test_browser import _free_port, launch_chromium, launch_chromium_profile, running_app  # noqa: E402
 
 QUERIES = [
     "boroxol rings",
@@ -41,6 +42,67 @@ QUERIES = [
 ]
 
 
+MAP_DRAWN = ".js-plotly-plot .scatterlayer .trace"
+ONE_LINE_APP = 'import streamlit as st\nst.write("ready")\n'
+ONE_CHART_APP = (
+    "import plotly.graph_objects as go\nimport streamlit as st\n"
+    "st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2], mode='markers')))\n"
+)
+
+
+WATCHING = ("--server.fileWatcherType", "auto")
+
+
+def cold_visit(playwright, root: Path, path: str, ready: str, profile=None, port=None, flags=()) -> float:
+    """Seconds from the page request to `ready` on a just-started server, in a new browser
+    (`profile` None) or in one that keeps its cache in `profile` between visits."""
+    with running_app(root, port, flags) as url:
+        if profile is None:
+            browser = launch_chromium(playwright)
+            page = browser.new_page()
+        else:
+            browser = launch_chromium_profile(playwright, profile)
+            page = browser.new_page()
+        page.set_default_timeout(120_000)
+        t = time.perf_counter()
+        page.goto(url + path)
+        page.locator(ready).first.wait_for()
+        seconds = time.perf_counter() - t
+        browser.close()
+    return seconds
+
+
+def cold_visits(playwright, scratch: Path, repeats: int) -> dict:
+    """The first visit of the Topic map on a just-started server, and the same for two floors every
+    page has here: a one-line page and a one-chart page (apps of their own). Each is measured in a
+    new browser (a person's first visit ever) and in a browser that has seen the page before, on
+    the same port (a person who starts the app again: Streamlit's bundles come from its cache)."""
+    apps = {"empty_page": scratch / "empty", "plotly_page": scratch / "chart", "first_map": ROOT}
+    for folder, text in ((apps["empty_page"], ONE_LINE_APP), (apps["plotly_page"], ONE_CHART_APP)):
+        folder.mkdir()
+        (folder / "app.py").write_text(text)
+    targets = {
+        "empty_page": ("/", "text=ready"),
+        "plotly_page": ("/", MAP_DRAWN),
+        "first_map": ("/?page=Topic+map", MAP_DRAWN),
+    }
+    result = {"cold_repeats": repeats}
+    for name, (path, ready) in targets.items():
+        fresh = [cold_visit(playwright, apps[name], path, ready, None, None) for _ in range(repeats)]
+        port, profile = _free_port(), scratch / f"profile-{name}"
+        cold_visit(playwright, apps[name], path, ready, profile, port)  # the visit before
+        returning = [cold_visit(playwright, apps[name], path, ready, profile, port) for _ in range(repeats)]
+        result[f"{name}_cold_s"] = round(statistics.median(fresh), 2)
+        result[f"{name}_cold_max_s"] = round(max(fresh), 2)
+        result[f"{name}_returning_s"] = round(statistics.median(returning), 2)
+        result[f"{name}_returning_max_s"] = round(max(returning), 2)
+    # What the app's .streamlit/config.toml turns off: Streamlit watching the source tree.
+    path, ready = targets["first_map"]
+    watching = [cold_visit(playwright, ROOT, path, ready, flags=WATCHING) for _ in range(repeats)]
+    result["first_map_cold_watching_files_s"] = round(statistics.median(watching), 2)
+    return result
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -49,33 +111,14 @@ def percentile(values, q):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="only the JSON line")
+    parser.add_argument("--repeats", type=int, default=5, help="cold visits of each page (the median is reported)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     from abstract_search import service
 
-    with tempfile.TemporaryDirectory() as empty, sync_playwright() as playwright:
-        # The floor any page has here: a just-started Streamlit server's first render of one line.
-        (Path(empty) / "app.py").write_text('import streamlit as st\nst.write("ready")\n')
-        with running_app(Path(empty)) as url:
-            browser = launch_chromium(playwright)
-            page = browser.new_page()
-            page.set_default_timeout(120_000)
-            t = time.perf_counter()
-            page.goto(url)
-            page.get_by_text("ready").wait_for()
-            empty_page = time.perf_counter() - t
-            browser.close()
-
-    with running_app() as url, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page()
-        page.set_default_timeout(120_000)
-        t = time.perf_counter()
-        page.goto(f"{url}/?page=Topic+map")
-        page.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()
-        first_map = time.perf_counter() - t
-        browser.close()
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
+        cold = cold_visits(playwright, Path(scratch), args.repeats)
 
     started = time.perf_counter()
     with running_app() as url, sync_playwright() as playwright:
@@ -114,8 +157,7 @@ def main() -> None:
     result = {
         "server_start_s": round(healthy, 2),
         "first_render_s": round(first_render, 2),
-        "first_map_cold_s": round(first_map, 2),
-        "empty_page_cold_s": round(empty_page, 2),
+        **cold,
         "first_query_s": round(first_query, 2),
         "warm_query_page_p50_s": round(statistics.median(warm), 3),
         "warm_query_page_p95_s": round(percentile(warm, 0.95), 3),

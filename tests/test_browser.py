@@ -41,9 +41,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(root: Path = ROOT):
-    """Serves app.py with Streamlit on a free localhost port; yields its URL once it is healthy."""
-    port = _free_port()
+def running_app(root: Path = ROOT, port: int | None = None, flags: tuple[str, ...] = ()):
+    """Serves app.py with Streamlit on localhost (a free port unless given; `flags` are more
+    `streamlit run` options); yields its URL once it is healthy."""
+    port = port or _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     server = subprocess.Popen(
         [
@@ -60,6 +61,7 @@ def running_app(root: Path = ROOT):
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *flags,
         ],
         cwd=root,
         env=env,
@@ -84,6 +86,13 @@ def running_app(root: Path = ROOT):
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+
+
+def launch_chromium_profile(playwright, profile: Path):
+    """A browser context that keeps its cache in `profile`, as a person's browser does between visits."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from abstract_search.records import Abstract
-from abstract_search.topics.corpus import FORMAT_VERSION, compute_topics, describe_groups, load_topics, save_topics
+from abstract_search.topics.corpus import FORMAT_VERSION, compute_topics, load_topics, save_topics
+from abstract_search.topics.labels import describe_groups
 from abstract_search.topics.model import OUTLIER, TopicModel
 
 THEMES = {

@@ -135,7 +135,7 @@ def flow_order(similarity: np.ndarray, members: np.ndarray) -> list[int]:
 
 def _session_titles(records, labels, n_sessions) -> list[tuple[str, tuple[str, ...]]]:
     try:
-        from abstract_search.topics.corpus import describe_groups
+        from abstract_search.topics.labels import describe_groups
     except ImportError:  # labelling is a nicety: a plan without titles still works
         return [(f"Session {k + 1}", ()) for k in range(n_sessions)]
     described = {d.group: d for d in describe_groups([r.text for r in records], list(labels))}

@@ -10,7 +10,9 @@ With the default backend ("auto") corpora are embedded with the int8 ONNX model 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +99,7 @@ class Engine:
         corpus: str,
         records: Sequence[Abstract],
         index: DenseIndex,
-        lexical: LexicalIndex,
+        lexical: LexicalIndex | Callable[[], LexicalIndex],
         model: str | None = None,
         embedder: Embedder | None = None,
         fusion: FusionConfig | None = None,
@@ -106,12 +108,22 @@ class Engine:
         self.corpus = corpus
         self.records = list(records)
         self.index = index
-        self.lexical = lexical
+        self._lexical = lexical
+        self._lexical_lock = threading.Lock()
         self.fusion = fusion or FusionConfig()
         self.notify = notify
         self._model = model
         self._embedder = embedder
         self._row_of = {record.id: row for row, record in enumerate(self.records)}
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 fields, opened at their first use: the topic and map pages never need them,
+        and importing bm25s (with numba) is most of the time it takes to open an index."""
+        with self._lexical_lock:  # the app's sessions share one engine across threads
+            if not isinstance(self._lexical, LexicalIndex):
+                self._lexical = self._lexical()
+            return self._lexical
 
     def record(self, id: str) -> Abstract:
         """The record with this id (KeyError when the corpus has none)."""
@@ -146,11 +158,13 @@ class Engine:
         records_hash = corpus_hash(records)
         if build == "never" or (build == "missing" and has_index):
             index = load_index(records, name, model_id, root, records_hash)  # refuses with the command to run
-            return cls(name, records, index, _open_lexical(index, records), model, embedder, fusion, notify)
+            lexical = partial(_open_lexical, index, records)
+            return cls(name, records, index, lexical, model, embedder, fusion, notify)
         if has_index:  # build == "stale": serve it if it is this corpus, model and format, intact
             try:
                 index = load_index(records, name, model_id, root, records_hash)
-                return cls(name, records, index, _open_lexical(index, records), model, embedder, fusion, notify)
+                lexical = partial(_open_lexical, index, records)
+                return cls(name, records, index, lexical, model, embedder, fusion, notify)
             except IndexMismatchError as err:
                 notify(f"rebuilding: {err}")
         notify(f"building the index of {name!r} ({len(records)} records); this happens once")

@@ -17,7 +17,6 @@ import numpy as np
 
 from abstract_search.embed.backends import normalize_rows
 from abstract_search.records import Abstract
-from abstract_search.topics.labels import GroupDescription, describe_groups
 from abstract_search.topics.model import OUTLIER, TopicModel
 from abstract_search.topics.seeds import (
     NO_SEED,
@@ -29,14 +28,12 @@ from abstract_search.topics.seeds import (
 )
 
 __all__ = [
-    "GroupDescription",
     "Outlier",
     "Topic",
     "TopicGroup",
     "TopicResult",
     "TopicModel",
     "compute_topics",
-    "describe_groups",
     "load_topics",
     "save_topics",
 ]
@@ -278,6 +275,8 @@ def compute_topics(
 
 def _named_topics(records, texts, found: _Clusters, similarity, parents, names: dict) -> list[Topic]:
     """The topics with labels (a seed topic keeps its seed), keywords and representative members."""
+    from abstract_search.topics.labels import describe_groups  # scipy: only when topics are computed
+
     labels = found.labels
     described = {d.group: d for d in describe_groups(texts, labels.tolist(), **names) if d.group >= 0}
     topics = []
@@ -322,6 +321,8 @@ def _outliers(records, found: _Clusters, similarity: np.ndarray) -> list[Outlier
 
 
 def _describe_groups_of_topics(texts: list[str], labels, parents, names: dict) -> tuple[TopicGroup, ...]:
+    from abstract_search.topics.labels import describe_groups
+
     assigned = labels >= 0
     if not assigned.any():
         return ()

@@ -1,0 +1,42 @@
+"""What the app's server does as it starts (service.warm_up), and what opening an index defers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_python
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_warm_up_builds_nothing_for_a_corpus_without_an_index(fake_cli, mini_corpus):
+    from abstract_search import service
+
+    service.warm_up(str(mini_corpus))  # no index: left to the first visit, and no error
+    assert not (fake_cli / "index").exists() or not any((fake_cli / "index").rglob("manifest.json"))
+
+
+def test_warm_up_only_reads_the_saved_topics_and_map(fake_cli, mini_corpus):
+    from abstract_search import service
+
+    engine = service.open_engine(str(mini_corpus))
+    service.prepare_browsing(engine)
+    before = _files(fake_cli / "index")
+    assert any("topics" in name for name in before) and any("map" in name for name in before)
+    service.warm_up(str(mini_corpus))
+    assert _files(fake_cli / "index") == before
+
+
+def test_the_bm25_fields_open_at_their_first_use(mini_engine, mini_corpus, tmp_path, fake_embedder):
+    code = f"""
+import sys
+import abstract_search.search.engine as engine
+engine.index_model_id = lambda model=None: {fake_embedder.model_id!r}
+opened = engine.Engine.open({str(mini_corpus)!r}, root={str(tmp_path / "index")!r}, build="never", progress=False)
+print("bm25s" in sys.modules)
+print(opened.lexical.scores(["glass"]).shape[0] == len(opened.records))
+print("bm25s" in sys.modules)
+"""
+    assert run_python(code).split() == ["False", "True", "True"]
