@@ -157,20 +157,37 @@ def evaluate_pooled(papers: list[Paper], vectors: np.ndarray, labellers: dict[st
 
     One fit has only a dozen topics with a majority track, so one topic moves accuracy by 0.08 or
     more; pooling the fits gives finer (though correlated) figures. Not part of the contract.
+    Every labeller names the same topics, so "paired" compares ours with each other labeller
+    topic by topic: the topics only one of the two names right, and the exact two-sided sign test
+    of those (a small p: the difference is unlikely to be luck of the topics).
     """
+    from scipy.stats import binomtest
+
     texts = [f"{p.title}. {p.abstract}" for p in papers]
     tracks = np.array([p.track for p in papers])
     fits = [fit_topics(vectors, k) for k in TUNE_TOPIC_COUNTS]
-    pooled = {}
+    pooled, right = {}, {}
     for name, labeller in labellers.items():
         rows = [r for topics in fits for r in score(labeller(texts, topics, vectors), topics, tracks, embed)["topics"]]
         scored = [r for r in rows if "right" in r]
+        right[name] = [r["right"] for r in scored]
         pooled[name] = {
             "label_accuracy": round(float(np.mean([r["right"] for r in scored])), 4),
             "label_track_cosine": round(float(np.mean([r["cosine"] for r in scored])), 4),
             "topics_scored": len(scored),
             "n_topics": len(rows),
         }
+    paired = {}
+    for name in (n for n in labellers if n != "ours"):
+        ours_only = sum(a and not b for a, b in zip(right["ours"], right[name], strict=True))
+        theirs_only = sum(b and not a for a, b in zip(right["ours"], right[name], strict=True))
+        test = binomtest(ours_only, ours_only + theirs_only) if ours_only + theirs_only else None
+        paired[name] = {
+            "ours_only_right": ours_only,
+            "theirs_only_right": theirs_only,
+            "sign_test_p": round(float(test.pvalue), 4) if test else 1.0,
+        }
+    pooled["paired"] = paired
     return pooled
 
 
@@ -280,7 +297,13 @@ def main(argv=None) -> int:
     print(f"EMNLP 2020 main papers: {len(papers)} (tune {len(halves['tune'])}, heldout {len(halves['heldout'])})")
     print_table(parts)
     print(f"\nPooled over fits with topic counts {counts} (finer, not the contract figures):")
-    print_table({part: {n: {**f, "seconds": 0.0} for n, f in figures.items()} for part, figures in pooled.items()})
+    tables = {part: {n: f for n, f in figures.items() if n != "paired"} for part, figures in pooled.items()}
+    print_table({part: {n: {**f, "seconds": 0.0} for n, f in table.items()} for part, table in tables.items()})
+    print("Topics only one of the pair names right (ours vs other), and the sign test's p:")
+    for part, figures in pooled.items():
+        for name, f in figures["paired"].items():
+            wins, losses = f["ours_only_right"], f["theirs_only_right"]
+            print(f"  {part:8s} ours vs {name:20s} {wins:3d} vs {losses:3d}  p={f['sign_test_p']}")
     workshop = workshop_labels(embed)
     print("\nBundled workshop (glass science): ours | current")
     for row in workshop:
