@@ -18,18 +18,16 @@ import threading
 import streamlit as st
 
 from abstract_search import service
-from app_pages import corpus, planner, search, topics
-from app_pages.common import get_engine, param, set_params
 
 PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
-ENGINE_PAGES = {
-    "Search": search.page_search,
-    "Topics": topics.page_topics,
-    "Session planner": planner.page_planner,
-}
 
 
 def main() -> None:
+    # Imported here, not when the server imports this file: their Streamlit caches must be made
+    # inside the runtime.
+    from app_pages import corpus, planner, search, topics
+    from app_pages.common import get_engine, param, set_params
+
     st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
     names = service.available_corpora()
     corpus_name = param("corpus", service.DEFAULT_CORPUS)
@@ -53,7 +51,8 @@ def main() -> None:
     except service.UserError as err:
         st.error(str(err))
         return
-    ENGINE_PAGES[page](engine)
+    engine_pages = {"Search": search.page_search, "Topics": topics.page_topics, "Session planner": planner.page_planner}
+    engine_pages[page](engine)
 
 
 @contextlib.asynccontextmanager
