@@ -158,3 +158,37 @@ def test_the_map_is_ready_at_the_first_visit_after_build(page):
         first.screenshot(path=str(ARTIFACTS / "topic_map_first_visit.png"), full_page=True)
         context.close()
     assert {p: p.stat().st_mtime_ns for p in saved} == saved  # read, not recomputed
+
+
+def test_a_table_uploaded_in_the_browser_is_built_and_searchable(page, app_url, tmp_path):
+    """The upload route of the server (not AppTest's): a CSV goes in, a corpus comes out."""
+    table = tmp_path / "my_meeting.csv"
+    table.write_text(
+        "title,abstract,speaker\n"
+        "Boron speciation by NMR,Borate glasses studied with solid-state NMR of boron-11.,Ada Lovelace\n"
+        "Crack growth in silica,Subcritical crack growth in silica glass under humid conditions.,Alan Turing\n"
+        "Ion transport in sulfide glasses,Sodium conduction in sulfide glass electrolytes.,Grace Hopper\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{app_url}/?page=Corpus")
+    page.locator('input[type="file"]').first.set_input_files(str(table))
+    page.get_by_label("Name for this corpus").wait_for()
+    page.get_by_role("button", name="Build").click()
+    page.get_by_text("Built my_meeting").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "corpus_upload.png"), full_page=True)
+    page.goto(f"{app_url}/?corpus=my_meeting&q=boron+nmr")
+    first = page.locator("h5").filter(has_text="1.").first
+    first.wait_for()
+    assert "Boron speciation by NMR" in first.inner_text()
+
+
+def test_the_planned_program_downloads_as_a_calendar(page, app_url):
+    """The server's media route: the planner's export arrives as a file a calendar can read."""
+    page.goto(f"{app_url}/?page=Session+planner")
+    button = page.get_by_role("button", name="iCalendar")
+    button.wait_for()
+    with page.expect_download() as download:
+        button.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "plan.ics"
+    assert text.startswith("BEGIN:VCALENDAR") and text.count("BEGIN:VEVENT") >= 5
