@@ -13,6 +13,7 @@ and files), and every visit runs it as the page script (`__main__`).
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 
 import streamlit as st
@@ -55,9 +56,15 @@ def main() -> None:
     engine_pages[page](engine)
 
 
+def warm_up() -> None:
+    skipped = service.warm_up()
+    if skipped:
+        print(f"abstract-search: nothing warmed ({skipped}); the first visit opens the corpus", file=sys.stderr)
+
+
 @contextlib.asynccontextmanager
 async def warm_as_the_server_starts(_app):
-    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     yield
 
 

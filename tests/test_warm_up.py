@@ -14,7 +14,8 @@ def _files(folder: Path) -> dict[str, float]:
 def test_warm_up_builds_nothing_for_a_corpus_without_an_index(fake_cli, mini_corpus):
     from abstract_search import service
 
-    service.warm_up(str(mini_corpus))  # no index: left to the first visit, and no error
+    skipped = service.warm_up(str(mini_corpus))  # no index: left to the first visit, and no error
+    assert skipped and "no index" in skipped and "abstract-search build" in skipped
     assert not (fake_cli / "index").exists() or not any((fake_cli / "index").rglob("manifest.json"))
 
 
@@ -25,7 +26,7 @@ def test_warm_up_only_reads_the_saved_topics_and_map(fake_cli, mini_corpus):
     service.prepare_browsing(engine)
     before = _files(fake_cli / "index")
     assert any("topics" in name for name in before) and any("map" in name for name in before)
-    service.warm_up(str(mini_corpus))
+    assert service.warm_up(str(mini_corpus)) is None
     assert _files(fake_cli / "index") == before
 
 

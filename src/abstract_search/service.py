@@ -220,18 +220,20 @@ def prepare_browsing(engine, progress: Callable[[str], None] | None = None) -> N
     corpus_layout(engine)
 
 
-def warm_up(corpus: str | None = None) -> None:
+def warm_up(corpus: str | None = None) -> str | None:
     """Opens a corpus's index, topics and map once and lets them go: a server that calls this as it
     starts has imported their code and read their files before its first visitor asks for them.
 
     Only reads: a corpus whose index is missing or out of date is left to the first visit, which
-    builds it and says so. Errors are the first visit's to report, so none is raised here.
+    builds it and says so. Errors are the first visit's to report: none is raised here, and the
+    reason nothing was warmed is returned (None when all was).
     """
     try:
         engine = open_engine(corpus, build="never")
         map_figure(engine).to_json()
-    except Exception:  # noqa: BLE001 - a warm-up that fails costs the first visitor time, nothing else
-        return
+    except Exception as err:  # noqa: BLE001 - a warm-up that fails costs the first visitor time, nothing else
+        return f"{type(err).__name__}: {err}"
+    return None
 
 
 # --- a person's seeds and edits of the topics, saved beside the corpus -------------------
