@@ -8,6 +8,7 @@ rendered: an abstract (or an uploaded file) may contain anything.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 
 import streamlit as st
@@ -52,6 +53,14 @@ def nice_date(iso: str) -> str:
 @st.cache_resource(show_spinner="Loading the corpus and its index…")
 def get_engine(corpus: str):
     return service.open_engine(corpus)
+
+
+@st.cache_resource(show_spinner=False)
+def prepare_queries(corpus: str) -> threading.Thread:
+    """Starts loading the query encoder of the corpus's engine, once, in the background."""
+    thread = threading.Thread(target=service.prepare_queries, args=(get_engine(corpus),), daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_data(show_spinner="Finding topics…")

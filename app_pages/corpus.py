@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from abstract_search import service
-from app_pages.common import get_engine, get_hits, get_related, get_topics, md, set_params
+from app_pages.common import get_engine, get_hits, get_related, get_topics, md, prepare_queries, set_params
 
 BOOK_TYPES = (".pdf", ".txt")
 TABLE_TYPES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx")
@@ -193,6 +193,7 @@ def show_read_report(upload_review) -> None:
 def show_built(report) -> None:
     """Says what was built and makes sure no page serves the previous version of that corpus."""
     get_engine.clear(report.name)
+    prepare_queries.clear(report.name)
     for cached in (get_topics, get_related, get_hits):
         cached.clear()
     st.success(f"Built **{md(report.name)}**: {report.summary}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from abstract_search import service
-from app_pages.common import get_hits, get_related, marked, md, nice_date, param, set_params
+from app_pages.common import get_hits, get_related, marked, md, nice_date, param, prepare_queries, set_params
 
 EXAMPLES = (
     "boroxol rings",
@@ -106,6 +106,7 @@ def page_search(engine) -> None:
     )
     set_params(q=query.strip())
     if not query.strip():
+        prepare_queries(engine.corpus)  # while the person types
         st.caption("Try one of these:")
         columns = st.columns(4)
         for i, example in enumerate(EXAMPLES):

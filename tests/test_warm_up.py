@@ -41,3 +41,37 @@ print(opened.lexical.scores(["glass"]).shape[0] == len(opened.records))
 print("bm25s" in sys.modules)
 """
     assert run_python(code).split() == ["False", "True", "True"]
+
+
+def test_queries_are_prepared_once_across_threads_and_failures_are_returned(fake_cli, mini_corpus, monkeypatch):
+    import threading
+    import time
+
+    import abstract_search.search.engine as engine_module
+    from abstract_search import service
+    from abstract_search.embed.models import EmbedError
+    from tests.conftest import FakeEmbedder
+
+    service.open_engine(str(mini_corpus))  # builds the index
+    loads = []
+
+    def slow_load(model=None, **_):  # slow enough that unlocked threads would each load it
+        loads.append(1)
+        time.sleep(0.2)
+        return FakeEmbedder()
+
+    monkeypatch.setattr(engine_module, "load_embedder", slow_load)
+    engine = service.open_engine(str(mini_corpus))
+    threads = [threading.Thread(target=service.prepare_queries, args=(engine,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == [1]
+    assert service.search(engine, "glass")  # the prepared engine answers
+
+    def no_model(model=None, **_):
+        raise EmbedError("the model folder is missing")
+
+    monkeypatch.setattr(engine_module, "load_embedder", no_model)
+    assert service.prepare_queries(service.open_engine(str(mini_corpus))) == "EmbedError: the model folder is missing"

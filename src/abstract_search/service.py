@@ -236,6 +236,16 @@ def warm_up(corpus: str | None = None) -> str | None:
     return None
 
 
+def prepare_queries(engine) -> str | None:
+    """Loads the query encoder and BM25 fields of an open engine (the Search page calls it in the
+    background while the person types). Returns why it could not (the query reports it), or None."""
+    try:
+        engine.prepare_queries()
+    except Exception as err:  # noqa: BLE001 - the first query meets the same error and reports it
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
 # --- a person's seeds and edits of the topics, saved beside the corpus -------------------
 
 

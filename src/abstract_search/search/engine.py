@@ -109,7 +109,7 @@ class Engine:
         self.records = list(records)
         self.index = index
         self._lexical = lexical
-        self._lexical_lock = threading.Lock()
+        self._load_lock = threading.Lock()  # what is loaded at its first use
         self.fusion = fusion or FusionConfig()
         self.notify = notify
         self._model = model
@@ -120,7 +120,7 @@ class Engine:
     def lexical(self) -> LexicalIndex:
         """The BM25 fields, opened at their first use: the topic and map pages never need them,
         and importing bm25s (with numba) is most of the time it takes to open an index."""
-        with self._lexical_lock:  # the app's sessions share one engine across threads
+        with self._load_lock:  # the app's sessions share one engine across threads
             if not isinstance(self._lexical, LexicalIndex):
                 self._lexical = self._lexical()
             return self._lexical
@@ -191,8 +191,9 @@ class Engine:
         return self.index.embeddings
 
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = embedder_for(self._model, self.index.manifest.model)
+        with self._load_lock:  # loaded once, whichever thread asks first
+            if self._embedder is None:
+                self._embedder = embedder_for(self._model, self.index.manifest.model)
         if self._embedder.model_id != self.index.manifest.model:
             raise IndexMismatchError(
                 f"index built with {self.index.manifest.model!r}, query model is "
@@ -202,6 +203,12 @@ class Engine:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embedder().encode(list(texts))
+
+    def prepare_queries(self) -> None:
+        """Loads what a query needs that opening did not (the query encoder and the BM25 fields),
+        so a page can do it while the person is still typing."""
+        self.embed_queries(["warm up"])
+        self.lexical.scores(["warm"])
 
     # --- search -------------------------------------------------------------------------------
 
