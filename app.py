@@ -21,6 +21,7 @@ import streamlit as st
 from abstract_search import service
 
 PAGES = ("Search", "Topic map", "Topics", "Session planner", "Corpus")
+ICON = "🔎"
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
     from app_pages import corpus, planner, search, topics
     from app_pages.common import get_engine, param, set_params
 
-    st.set_page_config(page_title="abstract-search", page_icon="🔎", layout="wide")
+    st.set_page_config(page_title="abstract-search", page_icon=ICON, layout="wide")
     names = service.available_corpora()
     corpus_name = param("corpus", service.DEFAULT_CORPUS)
     corpus_name = corpus_name if corpus_name in names else service.DEFAULT_CORPUS
@@ -57,6 +58,12 @@ def main() -> None:
 
 
 def warm_up() -> None:
+    try:  # Streamlit checks the page icon with an emoji pattern it compiles at its first use
+        from streamlit.string_util import is_emoji
+
+        is_emoji(ICON)
+    except ImportError:  # moved in another Streamlit: the first visit compiles it
+        pass
     skipped = service.warm_up()
     if skipped:
         print(f"abstract-search: nothing warmed ({skipped}); the first visit opens the corpus", file=sys.stderr)
