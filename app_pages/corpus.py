@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from abstract_search import service
-from app_pages.common import get_engine, get_hits, get_related, get_topics, md, prepare_queries, set_params
+from app_pages.common import get_engine, get_hits, get_related, get_topics, md, prepare_queries
 
 BOOK_TYPES = (".pdf", ".txt")
 TABLE_TYPES = (".csv", ".tsv", ".jsonl", ".json", ".xlsx")
@@ -197,5 +197,10 @@ def show_built(report) -> None:
     for cached in (get_topics, get_related, get_hits):
         cached.clear()
     st.success(f"Built **{md(report.name)}**: {report.summary}")
-    set_params(corpus=report.name)
-    st.caption("Switch to it in the sidebar.")
+    st.button(f"Search {report.name}", on_click=open_corpus, args=(report.name,), key="open_built", type="primary")
+
+
+def open_corpus(name: str) -> None:
+    """Serves `name` on the Search page: the sidebar's choices are set before they are drawn."""
+    st.session_state["corpus"] = name
+    st.session_state["page"] = "Search"

@@ -179,6 +179,12 @@ def test_corpus_upload_maps_columns_builds_and_reports(private_data):
     assert (tmp_path / "index" / "my-meeting" / "manifest.json").is_file()
     hits = service.search(service.open_engine("my-meeting"), "boroxol", top_k=1)
     assert hits[0].title == "Boroxol rings in B2O3 glass"
+    at.button(key="open_built").click().run()  # straight to searching it
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="corpus").value == "my-meeting"
+    assert at.sidebar.radio(key="page").value == "Search" and not at.warning
+    assert at.query_params["corpus"] == "my-meeting" and "page" not in at.query_params
+    assert any("2 items in **my\\-meeting**" in c.value for c in at.caption)
 
 
 TRACKS = (

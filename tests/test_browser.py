@@ -176,10 +176,15 @@ def test_a_table_uploaded_in_the_browser_is_built_and_searchable(page, app_url, 
     page.get_by_role("button", name="Build").click()
     page.get_by_text("Built my_meeting").wait_for()
     page.screenshot(path=str(ARTIFACTS / "corpus_upload.png"), full_page=True)
-    page.goto(f"{app_url}/?corpus=my_meeting&q=boron+nmr")
+    page.get_by_role("button", name="Search my_meeting").click()
+    box = page.get_by_label("Ask a question or type terms, names, affiliations")
+    page.get_by_text("3 items in my_meeting").wait_for()
+    box.fill("boron nmr")
+    box.press("Enter")
     first = page.locator("h5").filter(has_text="1.").first
     first.wait_for()
     assert "Boron speciation by NMR" in first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "corpus_upload_searched.png"), full_page=True)
 
 
 def test_the_planned_program_downloads_as_a_calendar(page, app_url):
