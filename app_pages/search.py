@@ -19,11 +19,14 @@ EXAMPLES = (
 
 
 def sidebar_filters(engine) -> dict:
-    """Filters in the sidebar; their values live in the URL so a search can be shared."""
+    """Filters in the sidebar; their values live in the URL so a search can be shared. A field
+    with fewer than two values in the corpus (no days, one kind) has nothing to filter."""
     options = service.filter_options(engine.records)
     st.sidebar.subheader("Filters")
     chosen = {}
     for name, label in (("kind", "Kind"), ("date", "Day"), ("session", "Session"), ("tag", "Method tag")):
+        if len(options[name]) < 2 and not param(name):
+            continue
         values = ["any", *options[name]]
         current = param(name, "any")
         index = values.index(current) if current in values else 0

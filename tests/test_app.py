@@ -183,6 +183,8 @@ def test_corpus_upload_maps_columns_builds_and_reports(private_data):
     assert_clean(at)
     assert at.sidebar.selectbox(key="corpus").value == "my-meeting"
     assert at.sidebar.radio(key="page").value == "Search" and not at.warning
+    offered = {s.key for s in at.sidebar.selectbox}
+    assert "filter_date" not in offered and "filter_session" not in offered  # no days or sessions here
     assert at.query_params["corpus"] == "my-meeting" and "page" not in at.query_params
     assert any("2 items in **my\\-meeting**" in c.value for c in at.caption)
 
