@@ -27,6 +27,11 @@ class Paper:
     track: str  # "" for demo papers
     session: str
 
+    @property
+    def text(self) -> str:
+        """What is embedded, clustered and labelled: the title, then the abstract."""
+        return f"{self.title}. {self.abstract}"
+
 
 def load_papers(data_dir: Path = EMNLP_DIR) -> list[Paper]:
     """The 810 main + demo papers that the organizers put in sessions, in session-file order."""
@@ -62,7 +67,7 @@ def paper_embeddings(papers: list[Paper], model: str | None = None) -> np.ndarra
     path = CACHE_DIR / f"emnlp2020_{safe}_{len(papers)}_{key}.npy"
     if path.exists():
         return np.load(path)
-    vectors = load_embedder(model).encode([f"{p.title}. {p.abstract}" for p in papers], show_progress=True)
+    vectors = load_embedder(model).encode([p.text for p in papers], show_progress=True)
     np.save(path, vectors)
     return vectors
 
@@ -73,7 +78,7 @@ def build_embeddings(papers: list[Paper]) -> np.ndarray:
     from abstract_search.search.engine import embedder_for, index_model_id
 
     embedder = embedder_for(None, index_model_id(None))
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    texts = [p.text for p in papers]
     return embed_documents(texts, embedder, CACHE_DIR / "embed_cache", show_progress=True)[0]
 
 

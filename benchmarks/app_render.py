@@ -59,12 +59,8 @@ def cold_visit(playwright, root: Path, path: str, ready: str, profile=None, port
     """Seconds from the page request to `ready` on a just-started server, in a new browser
     (`profile` None) or in one that keeps its cache in `profile` between visits."""
     with running_app(root, port, flags) as url:
-        if profile is None:
-            browser = launch_chromium(playwright)
-            page = browser.new_page()
-        else:
-            browser = launch_chromium_profile(playwright, profile)
-            page = browser.new_page()
+        browser = launch_chromium(playwright) if profile is None else launch_chromium_profile(playwright, profile)
+        page = browser.new_page()
         page.set_default_timeout(120_000)
         t = time.perf_counter()
         page.goto(url + path)

@@ -96,7 +96,7 @@ def main() -> None:
     organizers = np.array([session_ids[p.session] for p in papers])
     sizes = np.bincount(organizers)
     minilm = embeddings.astype(np.float64) @ embeddings.T.astype(np.float64)
-    tfidf = tfidf_similarity([f"{p.title}. {p.abstract}" for p in papers])
+    tfidf = tfidf_similarity([p.text for p in papers])
 
     rng = np.random.default_rng(args.seed)
     random_runs = [scores(rng.permutation(organizers), organizers, minilm, tfidf) for _ in range(N_RANDOM)]

@@ -141,7 +141,7 @@ def score(labels: dict[int, str], topics: np.ndarray, tracks: np.ndarray, embed:
 
 def evaluate(papers: list[Paper], vectors: np.ndarray, labellers: dict[str, Labeller], embed) -> dict:
     """Every labeller on the same topics of these papers."""
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    texts = [p.text for p in papers]
     tracks = np.array([p.track for p in papers])
     topics = fit_topics(vectors)
     results = {}
@@ -163,7 +163,7 @@ def evaluate_pooled(papers: list[Paper], vectors: np.ndarray, labellers: dict[st
     """
     from scipy.stats import binomtest
 
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    texts = [p.text for p in papers]
     tracks = np.array([p.track for p in papers])
     fits = [fit_topics(vectors, k) for k in TUNE_TOPIC_COUNTS]
     pooled, right = {}, {}
@@ -210,7 +210,7 @@ def tune(papers: list[Paper], vectors: np.ndarray, embed: MemoEmbedder, grid: di
     """Our labeller over the settings grid, on the tune half only, best first."""
     from abstract_search.topics.labels import DEFAULT_SETTINGS
 
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    texts = [p.text for p in papers]
     tracks = np.array([p.track for p in papers])
     fits = [fit_topics(vectors, k) for k in TUNE_TOPIC_COUNTS]
     rows = []

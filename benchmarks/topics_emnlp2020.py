@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore")
     papers = load_papers()
     embeddings = paper_embeddings(papers)
-    texts = [f"{p.title}. {p.abstract}" for p in papers]
+    texts = [p.text for p in papers]
     tracks = np.array([p.track for p in papers])
     sessions = np.array([p.session for p in papers])
     main_mask = tracks != ""

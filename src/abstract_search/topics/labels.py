@@ -161,8 +161,11 @@ def describe_groups_with(
         keywords[group] = [candidates.phrases[i] for i in order[:n_keywords]]
         options[group] = label_options(candidates, relevance, order, max_label_words, settings)
     sizes = {int(g): int((groups_array == g).sum()) for g in group_ids}
-    labels = _distinct_labels(options, sizes)
-    forms = surface_forms(texts)
+    return descriptions(group_ids, _distinct_labels(options, sizes), keywords, surface_forms(texts))
+
+
+def descriptions(group_ids: np.ndarray, labels: dict, keywords: dict, forms: dict) -> list[GroupDescription]:
+    """The groups' labels and keywords as GroupDescriptions, in the texts' own spelling (`forms`)."""
     return [
         GroupDescription(
             group=group,

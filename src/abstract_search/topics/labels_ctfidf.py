@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abstract_search.topics.labels import GroupDescription
+from abstract_search.topics.labels import GroupDescription, descriptions
 from abstract_search.topics.phrases import (
     absorb_fragments,
     class_tfidf,
     contains,
     count_phrases,
-    display_keyword,
-    display_label,
     group_coverage,
     label_key,
     same_root,
@@ -150,11 +148,4 @@ def describe_groups_ctfidf(
             label = f"{candidates[group][0] if candidates[group] else 'topic'} {group}"
         taken.add(label_key(label))
         labels[group] = label
-    return [
-        GroupDescription(
-            group=group,
-            label=display_label(labels[group], forms),
-            keywords=tuple(display_keyword(k, forms) for k in keywords[group]),
-        )
-        for group in group_ids.tolist()
-    ]
+    return descriptions(group_ids, labels, keywords, forms)
