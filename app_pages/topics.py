@@ -8,7 +8,8 @@ from abstract_search import service
 from app_pages.common import get_topics, md, param, set_params
 from app_pages.steer import steer_panel
 
-MAP_FRAME = {"height": 640, "template": "plotly_white", "xaxis": {"visible": False}, "yaxis": {"visible": False}}
+MAP_HEIGHT = 640
+MAP_FRAME = {"xAxis": {"show": False}, "yAxis": {"show": False}, "series": []}  # the map's place, while it is computed
 MAX_LISTED = 50  # members shown per topic; a 50,000-abstract corpus has topics of thousands
 
 
@@ -29,27 +30,32 @@ def topic_count_control() -> int | None:
 def page_map(open_engine) -> None:
     """The map page. Everything that needs no index is drawn first, with an empty chart in the
     map's place: the browser loads the chart library while the index opens (the first visit)."""
-    import plotly.graph_objects as go
-
     st.title("Topic map")
     n_topics = topic_count_control()
     query = st.text_input("Show a search on the map", value=param("q"), key="map_query").strip()
     set_params(q=query)
     st.caption(
         "Each dot is a talk or poster; nearby dots have similar abstracts. Colours are topics. "
+        "Click a dot to read it below (a double click clears); the wheel zooms. "
         + ("The search's hits are ringed and the query is the star." if query else "")
     )
     slot = st.empty()
-    slot.plotly_chart(go.Figure(layout=MAP_FRAME), key="topic_map_frame")
+    slot.echarts_chart(MAP_FRAME, height=MAP_HEIGHT, key="topic_map_frame")
     try:
         engine = open_engine()
         topics = get_topics(engine.corpus, n_topics)
-        figure = service.map_figure(engine, n_topics, query, topics=topics)
+        chart = service.map_chart(engine, n_topics, query, topics=topics)
     except service.UserError as err:
         slot.error(str(err))
         return
-    figure.update_layout(height=MAP_FRAME["height"])
-    slot.plotly_chart(figure, key="topic_map")
+    clicked = slot.echarts_chart(
+        chart.option, height=MAP_HEIGHT, key="topic_map", on_select="rerun", alt=f"Topic map of {engine.corpus}"
+    )
+    for row in clicked_rows(chart, clicked):
+        record = engine.records[row]
+        with st.container(border=True, key=f"clicked_{row}"):
+            st.markdown(f"**{md(record.id)}** {md(record.title)} — {md(', '.join(record.speakers))}")
+            st.caption(md(shorten(record.abstract)))
     labels = [f"{t.label} ({t.size})" for t in topics.topics]
     chosen = st.selectbox("List the talks of a topic", labels, key="map_topic")
     topic = topics.topics[labels.index(chosen)]
@@ -58,6 +64,22 @@ def page_map(open_engine) -> None:
         st.markdown(f"- **{md(record.id)}** {md(record.title)} — {md(', '.join(record.speakers))}")
     if topic.size > MAX_LISTED:
         st.caption(f"… and {topic.size - MAX_LISTED} more.")
+
+
+def clicked_rows(chart, clicked) -> list[int]:
+    """The rows of the items clicked on the map (one per topic at most: a topic's series selects one
+    dot); positions a selection kept from another map no longer holds are left out."""
+    rows = []
+    for group in (clicked or {}).get("selection", {}).get("selected", []):
+        for position in group.get("data_indices", []):
+            row = chart.row_of(group.get("series_index", -1), position)
+            if row is not None and row not in rows:
+                rows.append(row)
+    return rows
+
+
+def shorten(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def page_topics(engine) -> None:

@@ -84,8 +84,24 @@ def test_every_page_renders(page):
 def test_topic_map_draws_a_figure_and_lists_a_topic():
     at = run_app("Topic map", q="boroxol rings")
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 1
+    (chart,) = at.get("echarts_chart")
+    assert '"hits"' in chart.proto.spec and '"query"' in chart.proto.spec
     assert any(m.value.startswith("- **T") for m in at.markdown)
+
+
+def test_a_click_on_the_map_names_its_items():
+    from abstract_search.topics.plots import topic_map_chart
+    from app_pages.topics import clicked_rows  # noqa: PLC0415 - the page's own helper
+
+    chart = topic_map_chart([[0, 0], [1, 1], [2, 2]], ["a", "b", "a"], ["x", "y", "z"], hits=[1])
+    picked = {
+        "selection": {"selected": [{"series_index": 0, "data_indices": [1]}, {"series_index": 2, "data_indices": [0]}]}
+    }
+    assert clicked_rows(chart, picked) == [2, 1]  # series "a" position 1 is row 2; the first hit is row 1
+    stale = {
+        "selection": {"selected": [{"series_index": 7, "data_indices": [0]}, {"series_index": 1, "data_indices": [9]}]}
+    }
+    assert clicked_rows(chart, stale) == [] and clicked_rows(chart, None) == []
 
 
 def test_planner_downloads_are_valid_files():

@@ -33,6 +33,29 @@ CHROMIUM_FLAGS = [
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# The map is an ECharts canvas: it is drawn when the canvas holds coloured pixels (the frame shown
+# while the map is computed holds none). `MAP_DOT` finds one dot, left of the legend, to click.
+_COLOURED_PIXELS = """(canvas, right) => {
+  const scale = canvas.width / canvas.clientWidth, width = Math.floor(canvas.width - right * scale);
+  if (!canvas.width || !canvas.height || width <= 0) return [];
+  const data = canvas.getContext('2d').getImageData(0, 0, width, canvas.height).data, found = [];
+  for (let i = 0; i < data.length; i += 16) {
+    const rgb = [data[i], data[i + 1], data[i + 2]];  // a colour, not white, grey or black
+    if (data[i + 3] > 200 && Math.max(...rgb) - Math.min(...rgb) > 60) {
+      const pixel = i / 4;
+      found.push([(pixel % width) / scale, Math.floor(pixel / width) / scale]);
+    }
+  }
+  return found;
+}"""
+MAP_DRAWN = f"""() => Array.from(document.querySelectorAll('[data-testid="stEChartsChart"] canvas'))
+  .some(canvas => ({_COLOURED_PIXELS})(canvas, 0).length > 20)"""
+MAP_DOT = f"""() => {{
+  const canvas = document.querySelector('[data-testid="stEChartsChart"] canvas');
+  const found = ({_COLOURED_PIXELS})(canvas, 280), box = canvas.getBoundingClientRect();
+  return found.length ? [box.left + found[0][0] + 3, box.top + found[0][1] + 3] : null;
+}}"""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -131,9 +154,22 @@ def test_search_shows_the_boroxol_talk_first(page, app_url):
 
 def test_topic_map_page_draws_the_map(page, app_url):
     page.goto(f"{app_url}/?page=Topic+map&q=boroxol+rings")
-    page.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()  # not the empty frame drawn first
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2
+    page.wait_for_function(MAP_DRAWN, polling=100)  # not the empty frame drawn first
     page.screenshot(path=str(ARTIFACTS / "topic_map.png"), full_page=True)
+
+
+def test_a_dot_clicked_on_the_map_shows_its_talk(page, app_url):
+    page.goto(f"{app_url}/?page=Topic+map")
+    page.wait_for_function(MAP_DRAWN, polling=100)
+    x, y = page.evaluate(MAP_DOT)
+    page.mouse.click(x, y)
+    shown = page.locator("[class*='st-key-clicked_']").first
+    shown.wait_for()
+    from abstract_search import service
+
+    titles = [r.title for r in service.open_engine().records]
+    assert any(title in shown.inner_text() for title in titles)
+    page.screenshot(path=str(ARTIFACTS / "topic_map_clicked.png"), full_page=True)
 
 
 def test_the_map_is_ready_at_the_first_visit_after_build(page):
@@ -153,8 +189,7 @@ def test_the_map_is_ready_at_the_first_visit_after_build(page):
         first = context.new_page()
         first.set_default_timeout(120_000)
         first.goto(f"{url}/?page=Topic+map")
-        first.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for()
-        assert first.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2
+        first.wait_for_function(MAP_DRAWN, polling=100)
         first.screenshot(path=str(ARTIFACTS / "topic_map_first_visit.png"), full_page=True)
         context.close()
     assert {p: p.stat().st_mtime_ns for p in saved} == saved  # read, not recomputed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from abstract_search.topics.plots import (
     PlotError,
     save_figure,
     similarity_heatmap_figure,
+    topic_map_chart,
     topic_map_figure,
     topic_sizes_figure,
 )
@@ -34,6 +37,29 @@ def test_map_highlights_hits_and_queries():
     assert names[-2:] == ["hits", "query"]
     assert list(figure.data[-2].x) == [2.0, 0.0]
     assert "boron" in figure.data[-1].text[0]
+
+
+def test_map_chart_has_a_series_per_topic_and_finds_the_item_a_click_names():
+    chart = topic_map_chart(COORDS, TOPICS, TITLES, SPEAKERS, item_ids=["T1", "T2", "P1", "P2"])
+    series = chart.option["series"]
+    assert [s["name"] for s in series] == ["Fracture", "NMR spectra", "outlier"]
+    assert series[0]["data"][1] == [1.0, 0.5, "Indentation", "B. Author", "T2", "Fracture"]
+    assert series[2]["itemStyle"]["color"] == "lightgrey"
+    assert chart.series_rows == [[0, 1], [2], [3]]
+    assert chart.row_of(1, 0) == 2 and chart.row_of(0, 1) == 1
+    assert chart.row_of(0, 2) is None and chart.row_of(5, 0) is None and chart.row_of(-1, 0) is None
+    json.dumps(chart.option)  # Streamlit sends it as JSON
+
+
+def test_map_chart_rings_hits_in_rank_order_and_stars_the_query():
+    chart = topic_map_chart(
+        COORDS, TOPICS, TITLES, SPEAKERS, hits=[2, 0], query_points=np.array([[1.5, 0.5]]), query_labels=["boron"]
+    )
+    hits, query = chart.option["series"][-2:]
+    assert (hits["name"], query["name"]) == ("hits", "query")
+    assert [(d[0], d[2], d[-1]) for d in hits["data"]] == [(2.0, "Boron NMR", "1"), (0.0, "Crack growth in glass", "2")]
+    assert query["data"] == [[1.5, 0.5, "boron"]] and query["symbol"].startswith("path://")
+    assert chart.row_of(3, 0) == 2 and chart.row_of(4, 0) is None  # a hit is its item; the star is none
 
 
 def test_sizes_and_heatmap():

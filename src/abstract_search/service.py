@@ -230,7 +230,7 @@ def warm_up(corpus: str | None = None) -> str | None:
     """
     try:
         engine = open_engine(corpus, build="never")
-        map_figure(engine).to_json()
+        json.dumps(map_chart(engine).option)
     except Exception as err:  # noqa: BLE001 - a warm-up that fails costs the first visitor time, nothing else
         return f"{type(err).__name__}: {err}"
     return None
@@ -332,12 +332,28 @@ def export_plan_text(plan, items: Sequence[Abstract], suffix: str) -> str:
 def map_figure(
     engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0, topics=None
 ):
-    """The topic map of a corpus as a plotly figure; a query's hits are ringed and the query is placed.
-
-    `topics` (a TopicResult) colours the map; default: `corpus_topics(engine, n_topics)`.
+    """The topic map of a corpus as a plotly figure (for files); a query's hits are ringed and the
+    query is placed. `topics` (a TopicResult) colours the map; default: `corpus_topics(engine, n_topics)`.
     """
-    from abstract_search.topics.map import place_on_map
     from abstract_search.topics.plots import topic_map_figure
+
+    drawn = _map_items(engine, n_topics, query, top_k, random_state, topics)
+    return topic_map_figure(**drawn, title=f"Topic map of {engine.corpus}")
+
+
+def map_chart(
+    engine, n_topics: int | None = None, query: str = "", top_k: int = 10, random_state: int = 0, topics=None
+):
+    """The same map as an ECharts option for the app (a `plots.MapChart`: a click's item is found
+    with its `row_of`)."""
+    from abstract_search.topics.plots import topic_map_chart
+
+    return topic_map_chart(**_map_items(engine, n_topics, query, top_k, random_state, topics))
+
+
+def _map_items(engine, n_topics, query, top_k, random_state, topics) -> dict:
+    """What both drawings of the map show: positions, topic names, hover texts, hits and the query."""
+    from abstract_search.topics.map import place_on_map
 
     topics = topics or corpus_topics(engine, n_topics, random_state)
     layout = corpus_layout(engine, random_state)
@@ -348,14 +364,13 @@ def map_figure(
         row_of = {r.id: i for i, r in enumerate(engine.records)}
         hits = [row_of[h.id] for h in found]
         query_points = place_on_map(engine.embed_queries([query]), engine.embeddings, layout)
-    return topic_map_figure(
-        layout.coordinates,
-        [names.get(t, "outlier") for t in topics.assignments],
-        [r.title for r in engine.records],
-        ["; ".join(r.speakers) for r in engine.records],
-        item_ids=[r.id for r in engine.records],
-        hits=hits,
-        query_points=query_points,
-        query_labels=[query] if query.strip() else (),
-        title=f"Topic map of {engine.corpus}",
-    )
+    return {
+        "coordinates": layout.coordinates,
+        "topic_names": [names.get(t, "outlier") for t in topics.assignments],
+        "titles": [r.title for r in engine.records],
+        "speakers": ["; ".join(r.speakers) for r in engine.records],
+        "item_ids": [r.id for r in engine.records],
+        "hits": hits,
+        "query_points": query_points,
+        "query_labels": [query] if query.strip() else (),
+    }

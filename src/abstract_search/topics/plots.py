@@ -1,4 +1,6 @@
-"""Drawing, apart from computing: functions take arrays and labels and return plotly figures.
+"""Drawing, apart from computing: functions take arrays and labels and return plotly figures
+(for files), or for the app's map an ECharts option, which Streamlit draws about a second sooner
+on a first visit (benchmarks/app_render.py times both on a page of one chart).
 
 Nothing here computes topics or layouts; callers pass what topics.py and layout.py produced.
 `save_figure` writes a standalone HTML file (plotly.js inlined, works offline) or a PNG.
@@ -7,6 +9,7 @@ Nothing here computes topics or layouts; callers pass what topics.py and layout.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -138,6 +141,120 @@ def _add_hits_and_queries(figure, coordinates, hover, hits, query_points, query_
                 marker={"size": 20, "symbol": "star", "color": "crimson", "line": {"width": 1}},
             )
         )
+
+
+# ECharts has no star among its symbols: a five-pointed one as an SVG path.
+STAR = "path://M50,0 L61,35 L98,35 L68,57 L79,91 L50,70 L21,91 L32,57 L2,35 L39,35 Z"
+
+
+@dataclass(frozen=True)
+class MapChart:
+    """The map as an ECharts option, and which items each of its series draws: a click on the map
+    reports a series and a position in it, `series_rows` turns that into the item's row."""
+
+    option: dict
+    series_rows: list[list[int]]
+
+    def row_of(self, series_index: int, position: int) -> int | None:
+        rows = self.series_rows[series_index] if 0 <= series_index < len(self.series_rows) else []
+        return rows[position] if 0 <= position < len(rows) else None
+
+
+def topic_map_chart(
+    coordinates: np.ndarray,
+    topic_names: Sequence[str],
+    titles: Sequence[str],
+    speakers: Sequence[str] = (),
+    *,
+    item_ids: Sequence[str] = (),
+    hits: Sequence[int] = (),
+    query_points: np.ndarray | None = None,
+    query_labels: Sequence[str] = (),
+) -> MapChart:
+    """The map of `topic_map_figure` (same arguments) for the app: a series per topic in the same
+    colours, the hits ringed and numbered, the query a star; hover shows title, speakers, id and
+    topic; a click selects one item; the wheel zooms. No animation: the map is there at once."""
+    coordinates = np.asarray(coordinates, dtype=float)
+    n_items = len(coordinates)
+    speakers = list(speakers) or [""] * n_items
+    item_ids = list(item_ids) or [""] * n_items
+
+    def point(row: int, *extra) -> list:
+        x, y = coordinates[row]
+        return [
+            round(float(x), 4),
+            round(float(y), 4),
+            titles[row],
+            speakers[row],
+            item_ids[row],
+            topic_names[row],
+            *extra,
+        ]
+
+    names = list(dict.fromkeys(topic_names))
+    colours = topic_colours(len(names))
+    hover = {"formatter": "<b>{@[2]}</b><br/>{@[3]}<br/>{@[4]}<br/><i>{@[5]}</i>"}
+    series, series_rows = [], []
+    for number, name in enumerate(names):
+        rows = [i for i, n in enumerate(topic_names) if n == name]
+        colour = "lightgrey" if name == OUTLIER_NAME else colours[number % len(colours)]
+        series.append(
+            {
+                "type": "scatter",
+                "name": name,
+                "data": [point(row) for row in rows],
+                "symbolSize": 10,
+                "itemStyle": {"color": colour, "opacity": 0.85},
+                "selectedMode": "single",
+                "select": {"itemStyle": {"borderColor": "black", "borderWidth": 2}},
+                "tooltip": hover,
+            }
+        )
+        series_rows.append(rows)
+    if len(hits):
+        series.append(
+            {
+                "type": "scatter",
+                "name": "hits",
+                "data": [point(row, str(rank + 1)) for rank, row in enumerate(hits)],
+                "symbolSize": 18,
+                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "black", "borderWidth": 2.5},
+                "label": {"show": True, "position": "top", "formatter": "{@[6]}", "color": "black"},
+                "selectedMode": "single",
+                "tooltip": hover,
+                "z": 3,
+            }
+        )
+        series_rows.append(list(hits))
+    if query_points is not None and len(query_points):
+        labels = list(query_labels) or ["query"] * len(query_points)
+        series.append(
+            {
+                "type": "scatter",
+                "name": "query",
+                "data": [
+                    [round(float(x), 4), round(float(y), 4), q] for (x, y), q in zip(query_points, labels, strict=True)
+                ],
+                "symbol": STAR,
+                "symbolSize": 22,
+                "itemStyle": {"color": "crimson"},
+                "tooltip": {"formatter": "<b>query</b><br/>{@[2]}"},
+                "z": 4,
+            }
+        )
+        series_rows.append([])
+    axis = {"type": "value", "show": False, "scale": True}
+    option = {
+        "animation": False,
+        "grid": {"left": 10, "right": 260, "top": 10, "bottom": 10},
+        "xAxis": axis,
+        "yAxis": dict(axis),
+        "legend": {"type": "scroll", "orient": "vertical", "right": 0, "top": "middle", "width": 250},
+        "tooltip": {"trigger": "item", "extraCssText": "max-width: 420px; white-space: normal;"},
+        "dataZoom": [{"type": "inside", "xAxisIndex": 0}, {"type": "inside", "yAxisIndex": 0}],
+        "series": series,
+    }
+    return MapChart(option=option, series_rows=series_rows)
 
 
 def topic_sizes_figure(labels: Sequence[str], sizes: Sequence[int], title: str = "Topic sizes"):
