@@ -90,10 +90,10 @@ def test_topic_map_draws_a_figure_and_lists_a_topic():
 
 
 def test_a_click_on_the_map_names_its_items():
-    from abstract_search.topics.plots import topic_map_chart
+    from abstract_search.topics.plots import MapItems, topic_map_chart
     from app_pages.topics import clicked_rows  # noqa: PLC0415 - the page's own helper
 
-    chart = topic_map_chart([[0, 0], [1, 1], [2, 2]], ["a", "b", "a"], ["x", "y", "z"], hits=[1])
+    chart = topic_map_chart(MapItems([[0, 0], [1, 1], [2, 2]], ["a", "b", "a"], ["x", "y", "z"], hits=[1]))
     picked = {
         "selection": {"selected": [{"series_index": 0, "data_indices": [1]}, {"series_index": 2, "data_indices": [0]}]}
     }

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from abstract_search.topics.plots import (
+    MapItems,
     PlotError,
     save_figure,
     similarity_heatmap_figure,
@@ -20,19 +21,18 @@ COORDS = np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 1.0], [3.0, 0.0]])
 TOPICS = ["Fracture", "Fracture", "NMR spectra", "outlier"]
 TITLES = ["Crack growth in glass", "Indentation", "Boron NMR", "Odd one"]
 SPEAKERS = ["A. Author", "B. Author", "C. Author", ""]
+SEARCHED = {"hits": [2, 0], "query_points": np.array([[1.5, 0.5]]), "query_labels": ["boron"]}
 
 
 def test_map_has_one_trace_per_topic_and_hover_with_title_and_speaker():
-    figure = topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS)
+    figure = topic_map_figure(MapItems(COORDS, TOPICS, TITLES, SPEAKERS))
     assert [t.name for t in figure.data] == ["Fracture", "NMR spectra", "outlier"]
     hover = " ".join(figure.data[0].text)
     assert "Crack growth in glass" in hover and "A. Author" in hover
 
 
 def test_map_highlights_hits_and_queries():
-    figure = topic_map_figure(
-        COORDS, TOPICS, TITLES, SPEAKERS, hits=[2, 0], query_points=np.array([[1.5, 0.5]]), query_labels=["boron"]
-    )
+    figure = topic_map_figure(MapItems(COORDS, TOPICS, TITLES, SPEAKERS, **SEARCHED))
     names = [t.name for t in figure.data]
     assert names[-2:] == ["hits", "query"]
     assert list(figure.data[-2].x) == [2.0, 0.0]
@@ -40,7 +40,7 @@ def test_map_highlights_hits_and_queries():
 
 
 def test_map_chart_has_a_series_per_topic_and_finds_the_item_a_click_names():
-    chart = topic_map_chart(COORDS, TOPICS, TITLES, SPEAKERS, item_ids=["T1", "T2", "P1", "P2"])
+    chart = topic_map_chart(MapItems(COORDS, TOPICS, TITLES, SPEAKERS, item_ids=["T1", "T2", "P1", "P2"]))
     series = chart.option["series"]
     assert [s["name"] for s in series] == ["Fracture", "NMR spectra", "outlier"]
     assert series[0]["data"][1] == [1.0, 0.5, "Indentation", "B. Author", "T2", "Fracture"]
@@ -52,9 +52,7 @@ def test_map_chart_has_a_series_per_topic_and_finds_the_item_a_click_names():
 
 
 def test_map_chart_rings_hits_in_rank_order_and_stars_the_query():
-    chart = topic_map_chart(
-        COORDS, TOPICS, TITLES, SPEAKERS, hits=[2, 0], query_points=np.array([[1.5, 0.5]]), query_labels=["boron"]
-    )
+    chart = topic_map_chart(MapItems(COORDS, TOPICS, TITLES, SPEAKERS, **SEARCHED))
     hits, query = chart.option["series"][-2:]
     assert (hits["name"], query["name"]) == ("hits", "query")
     assert [(d[0], d[2], d[-1]) for d in hits["data"]] == [(2.0, "Boron NMR", "1"), (0.0, "Crack growth in glass", "2")]
@@ -72,11 +70,11 @@ def test_sizes_and_heatmap():
 
 
 def test_save_html_is_standalone(tmp_path):
-    path = save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "out" / "map.html")
+    path = save_figure(topic_map_figure(MapItems(COORDS, TOPICS, TITLES, SPEAKERS)), tmp_path / "out" / "map.html")
     html = path.read_text()
     assert "<html>" in html and "plotly" in html.lower() and 'src="https://cdn.plot.ly' not in html
     with pytest.raises(PlotError):
-        save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "map.gif")
+        save_figure(topic_map_figure(MapItems(COORDS, TOPICS, TITLES, SPEAKERS)), tmp_path / "map.gif")
 
 
 @pytest.mark.slow
@@ -86,13 +84,13 @@ def test_save_png_when_kaleido_and_a_chrome_are_available(tmp_path):
     pytest.importorskip("kaleido")
     if not shutil.which("chromium") and not shutil.which("google-chrome"):
         pytest.skip("no Chrome or Chromium on this machine (apt-get install chromium; .ci/run does)")
-    path = save_figure(topic_map_figure(COORDS, TOPICS, TITLES, SPEAKERS), tmp_path / "map.png")
+    path = save_figure(topic_map_figure(MapItems(COORDS, TOPICS, TITLES, SPEAKERS)), tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_map_of_more_than_ten_topics_has_a_distinct_colour_for_each():
     names = [f"topic {i}" for i in range(12)]
     coords = np.arange(24, dtype=float).reshape(12, 2)
-    figure = topic_map_figure(coords, names, names)
+    figure = topic_map_figure(MapItems(coords, names, names))
     colours = list(figure.layout.colorway)
     assert len(set(colours[:12])) == 12  # plotly's default cycle has ten: topics 0 and 10 would match

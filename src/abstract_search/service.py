@@ -337,8 +337,8 @@ def map_figure(
     """
     from abstract_search.topics.plots import topic_map_figure
 
-    drawn = _map_items(engine, n_topics, query, top_k, random_state, topics)
-    return topic_map_figure(**drawn, title=f"Topic map of {engine.corpus}")
+    items = _map_items(engine, n_topics, query, top_k, random_state, topics)
+    return topic_map_figure(items, title=f"Topic map of {engine.corpus}")
 
 
 def map_chart(
@@ -348,12 +348,13 @@ def map_chart(
     with its `row_of`)."""
     from abstract_search.topics.plots import topic_map_chart
 
-    return topic_map_chart(**_map_items(engine, n_topics, query, top_k, random_state, topics))
+    return topic_map_chart(_map_items(engine, n_topics, query, top_k, random_state, topics))
 
 
-def _map_items(engine, n_topics, query, top_k, random_state, topics) -> dict:
-    """What both drawings of the map show: positions, topic names, hover texts, hits and the query."""
+def _map_items(engine, n_topics, query, top_k, random_state, topics):
+    """What both drawings of the map show (a `plots.MapItems`)."""
     from abstract_search.topics.map import place_on_map
+    from abstract_search.topics.plots import MapItems
 
     topics = topics or corpus_topics(engine, n_topics, random_state)
     layout = corpus_layout(engine, random_state)
@@ -364,13 +365,13 @@ def _map_items(engine, n_topics, query, top_k, random_state, topics) -> dict:
         row_of = {r.id: i for i, r in enumerate(engine.records)}
         hits = [row_of[h.id] for h in found]
         query_points = place_on_map(engine.embed_queries([query]), engine.embeddings, layout)
-    return {
-        "coordinates": layout.coordinates,
-        "topic_names": [names.get(t, "outlier") for t in topics.assignments],
-        "titles": [r.title for r in engine.records],
-        "speakers": ["; ".join(r.speakers) for r in engine.records],
-        "item_ids": [r.id for r in engine.records],
-        "hits": hits,
-        "query_points": query_points,
-        "query_labels": [query] if query.strip() else (),
-    }
+    return MapItems(
+        coordinates=layout.coordinates,
+        topic_names=[names.get(t, "outlier") for t in topics.assignments],
+        titles=[r.title for r in engine.records],
+        speakers=["; ".join(r.speakers) for r in engine.records],
+        item_ids=[r.id for r in engine.records],
+        hits=hits,
+        query_points=query_points,
+        query_labels=[query] if query.strip() else (),
+    )

@@ -47,42 +47,59 @@ def topic_colours(n_topics: int) -> list[str]:
     return list(qualitative.Plotly if n_topics <= 10 else qualitative.Dark24)
 
 
-def topic_map_figure(
-    coordinates: np.ndarray,
-    topic_names: Sequence[str],
-    titles: Sequence[str],
-    speakers: Sequence[str] = (),
-    *,
-    item_ids: Sequence[str] = (),
-    hits: Sequence[int] = (),
-    query_points: np.ndarray | None = None,
-    query_labels: Sequence[str] = (),
-    title: str = "Topic map",
-):
-    """The map: one dot per item, coloured by topic, hover shows title and speaker.
+@dataclass
+class MapItems:
+    """What a map shows, for either drawing of it.
 
-    Args:
+    Attributes:
         coordinates: (n, 2) positions from layout.py.
-        topic_names: per item, the name of its topic (legend entries).
-        titles, speakers, item_ids: per item, shown on hover.
-        hits: indices of items to highlight (for example a query's search hits).
+        topic_names: per item, the name of its topic (legend entries; OUTLIER_NAME is grey).
+        titles, speakers, item_ids: per item, shown on hover (speakers and ids may be left out).
+        hits: rows of items to ring and number, best first (for example a query's search hits).
         query_points: (m, 2) positions of queries placed on the map, drawn as stars.
         query_labels: the text of each query, shown on hover.
     """
+
+    coordinates: np.ndarray
+    topic_names: Sequence[str]
+    titles: Sequence[str]
+    speakers: Sequence[str] = ()
+    item_ids: Sequence[str] = ()
+    hits: Sequence[int] = ()
+    query_points: np.ndarray | None = None
+    query_labels: Sequence[str] = ()
+
+    def __post_init__(self):
+        self.coordinates = np.asarray(self.coordinates, dtype=float)
+        n_items = len(self.coordinates)
+        self.speakers = list(self.speakers) or [""] * n_items
+        self.item_ids = list(self.item_ids) or [""] * n_items
+        self.hits = list(self.hits)
+        if self.query_points is not None:
+            self.query_points = np.asarray(self.query_points, dtype=float).reshape(-1, 2)
+            self.query_labels = list(self.query_labels) or ["query"] * len(self.query_points)
+
+    def topics(self) -> list[tuple[str, list[int]]]:
+        """Each topic name with its rows, in first-seen order (stable legend and colours)."""
+        rows: dict[str, list[int]] = {}
+        for row, name in enumerate(self.topic_names):
+            rows.setdefault(name, []).append(row)
+        return list(rows.items())
+
+
+def topic_map_figure(items: MapItems, title: str = "Topic map"):
+    """The map as a plotly figure (for files): one dot per item, coloured by topic, hover shows
+    title and speaker; hits ringed and numbered, queries as stars."""
     import plotly.graph_objects as go
 
-    coordinates = np.asarray(coordinates, dtype=float)
-    n_items = len(coordinates)
-    speakers = list(speakers) or [""] * n_items
-    item_ids = list(item_ids) or [""] * n_items
+    coordinates = items.coordinates
     hover = [
         f"<b>{_wrap(t)}</b>" + (f"<br>{s}" if s else "") + (f"<br>{i}" if i else "") + f"<br><i>{n}</i>"
-        for t, s, i, n in zip(titles, speakers, item_ids, topic_names, strict=True)
+        for t, s, i, n in zip(items.titles, items.speakers, items.item_ids, items.topic_names, strict=True)
     ]
     figure = go.Figure()
-    names = list(dict.fromkeys(topic_names))  # first-seen order, stable
-    for name in names:
-        index = [i for i, n in enumerate(topic_names) if n == name]
+    topics = items.topics()
+    for name, index in topics:
         figure.add_trace(
             go.Scatter(
                 x=coordinates[index, 0],
@@ -94,49 +111,46 @@ def topic_map_figure(
                 marker={"size": 10, "opacity": 0.85, "color": "lightgrey" if name == OUTLIER_NAME else None},
             )
         )
-    _add_hits_and_queries(figure, coordinates, hover, hits, query_points, query_labels)
+    _add_hits_and_queries(figure, items, hover)
     figure.update_layout(
         title=title,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         legend={"title": "topic", "itemsizing": "constant"},
         template="plotly_white",
-        colorway=topic_colours(len(names)),
+        colorway=topic_colours(len(topics)),
         hovermode="closest",
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
 
 
-def _add_hits_and_queries(figure, coordinates, hover, hits, query_points, query_labels) -> None:
+def _add_hits_and_queries(figure, items: MapItems, hover: list[str]) -> None:
     """Rings a search's hits (numbered by rank) and draws the placed queries as stars."""
     import plotly.graph_objects as go
 
-    if len(hits):
-        hits = list(hits)
+    if items.hits:
         figure.add_trace(
             go.Scatter(
-                x=coordinates[hits, 0],
-                y=coordinates[hits, 1],
+                x=items.coordinates[items.hits, 0],
+                y=items.coordinates[items.hits, 1],
                 mode="markers+text",
                 name="hits",
-                text=[str(rank + 1) for rank in range(len(hits))],
+                text=[str(rank + 1) for rank in range(len(items.hits))],
                 textposition="top center",
-                hovertext=[hover[i] for i in hits],
+                hovertext=[hover[i] for i in items.hits],
                 hoverinfo="text",
                 marker={"size": 16, "symbol": "circle-open", "line": {"width": 3}, "color": "black"},
             )
         )
-    if query_points is not None and len(query_points):
-        query_points = np.asarray(query_points, dtype=float)
-        labels = list(query_labels) or ["query"] * len(query_points)
+    if items.query_points is not None and len(items.query_points):
         figure.add_trace(
             go.Scatter(
-                x=query_points[:, 0],
-                y=query_points[:, 1],
+                x=items.query_points[:, 0],
+                y=items.query_points[:, 1],
                 mode="markers",
                 name="query",
-                text=[f"<b>query</b><br>{_wrap(q)}" for q in labels],
+                text=[f"<b>query</b><br>{_wrap(q)}" for q in items.query_labels],
                 hoverinfo="text",
                 marker={"size": 20, "symbol": "star", "color": "crimson", "line": {"width": 1}},
             )
@@ -160,43 +174,28 @@ class MapChart:
         return rows[position] if 0 <= position < len(rows) else None
 
 
-def topic_map_chart(
-    coordinates: np.ndarray,
-    topic_names: Sequence[str],
-    titles: Sequence[str],
-    speakers: Sequence[str] = (),
-    *,
-    item_ids: Sequence[str] = (),
-    hits: Sequence[int] = (),
-    query_points: np.ndarray | None = None,
-    query_labels: Sequence[str] = (),
-) -> MapChart:
-    """The map of `topic_map_figure` (same arguments) for the app: a series per topic in the same
-    colours, the hits ringed and numbered, the query a star; hover shows title, speakers, id and
-    topic; a click selects one item; the wheel zooms. No animation: the map is there at once."""
-    coordinates = np.asarray(coordinates, dtype=float)
-    n_items = len(coordinates)
-    speakers = list(speakers) or [""] * n_items
-    item_ids = list(item_ids) or [""] * n_items
+def topic_map_chart(items: MapItems) -> MapChart:
+    """The map of `topic_map_figure` for the app: a series per topic in the same colours, the hits
+    ringed and numbered, the query a star; hover shows title, speakers, id and topic; a click
+    selects one item; the wheel zooms. No animation: the map is there at once."""
 
     def point(row: int, *extra) -> list:
-        x, y = coordinates[row]
+        x, y = items.coordinates[row]
         return [
             round(float(x), 4),
             round(float(y), 4),
-            titles[row],
-            speakers[row],
-            item_ids[row],
-            topic_names[row],
+            items.titles[row],
+            items.speakers[row],
+            items.item_ids[row],
+            items.topic_names[row],
             *extra,
         ]
 
-    names = list(dict.fromkeys(topic_names))
-    colours = topic_colours(len(names))
+    topics = items.topics()
+    colours = topic_colours(len(topics))
     hover = {"formatter": "<b>{@[2]}</b><br/>{@[3]}<br/>{@[4]}<br/><i>{@[5]}</i>"}
     series, series_rows = [], []
-    for number, name in enumerate(names):
-        rows = [i for i, n in enumerate(topic_names) if n == name]
+    for number, (name, rows) in enumerate(topics):
         colour = "lightgrey" if name == OUTLIER_NAME else colours[number % len(colours)]
         series.append(
             {
@@ -211,12 +210,12 @@ def topic_map_chart(
             }
         )
         series_rows.append(rows)
-    if len(hits):
+    if items.hits:
         series.append(
             {
                 "type": "scatter",
                 "name": "hits",
-                "data": [point(row, str(rank + 1)) for rank, row in enumerate(hits)],
+                "data": [point(row, str(rank + 1)) for rank, row in enumerate(items.hits)],
                 "symbolSize": 18,
                 # Black with a white halo: seen on a light page and on a dark one.
                 "itemStyle": {
@@ -239,15 +238,15 @@ def topic_map_chart(
                 "z": 3,
             }
         )
-        series_rows.append(list(hits))
-    if query_points is not None and len(query_points):
-        labels = list(query_labels) or ["query"] * len(query_points)
+        series_rows.append(list(items.hits))
+    if items.query_points is not None and len(items.query_points):
         series.append(
             {
                 "type": "scatter",
                 "name": "query",
                 "data": [
-                    [round(float(x), 4), round(float(y), 4), q] for (x, y), q in zip(query_points, labels, strict=True)
+                    [round(float(x), 4), round(float(y), 4), q]
+                    for (x, y), q in zip(items.query_points, items.query_labels, strict=True)
                 ],
                 "symbol": STAR,
                 "symbolSize": 22,
