@@ -196,7 +196,7 @@ GRID = {
     "centre_on_corpus": [False, True],
     "min_head_share": [0.0, 0.25, 0.5],
     "min_label_words": [1, 2],
-    "pair_ratio": [0.8, 2.0],
+    "pair_ratio": [0.5, 0.8, 2.0],
 }
 
 

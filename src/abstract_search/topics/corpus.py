@@ -38,7 +38,7 @@ __all__ = [
     "save_topics",
 ]
 
-FORMAT_VERSION = 4  # 4: labels from the labeller of topics/labels.py
+FORMAT_VERSION = 5  # 4: labels from the labeller of topics/labels.py; 5: its labels pair phrases more often
 N_REPRESENTATIVES = 3
 
 

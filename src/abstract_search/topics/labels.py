@@ -70,7 +70,7 @@ class LabelSettings:
     centre_on_corpus: bool = True
     mmr_lambda: float = 0.7
     min_head_share: float = 0.5
-    pair_ratio: float = 0.8
+    pair_ratio: float = 0.5
     min_label_words: int = 1
 
 
