@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import zlib
+
 import streamlit as st
 
 from abstract_search import service
@@ -48,8 +51,12 @@ def page_map(open_engine) -> None:
     except service.UserError as err:
         slot.error(str(err))
         return
+    # A click names a series and a position in it; on a map whose series hold other talks (another
+    # corpus, topic count, edit or query) those would point at another talk, so such a map has its
+    # own key and starts with nothing selected.
+    drawn = zlib.crc32(json.dumps([engine.corpus, chart.series_rows]).encode())
     clicked = slot.echarts_chart(
-        chart.option, height=MAP_HEIGHT, key="topic_map", on_select="rerun", alt=f"Topic map of {engine.corpus}"
+        chart.option, height=MAP_HEIGHT, key=f"map_{drawn}", on_select="rerun", alt=f"Topic map of {engine.corpus}"
     )
     for row in clicked_rows(chart, clicked):
         record = engine.records[row]
