@@ -75,7 +75,7 @@ def page_map(open_engine) -> None:
 
 def clicked_rows(chart, clicked) -> list[int]:
     """The rows of the items clicked on the map (one per topic at most: a topic's series selects one
-    dot); positions a selection kept from another map no longer holds are left out."""
+    dot); a position no series of `chart` holds is left out."""
     rows = []
     for group in (clicked or {}).get("selection", {}).get("selected", []):
         for position in group.get("data_indices", []):
