@@ -4,7 +4,9 @@ Our topics are fitted on the bundled-model embeddings of the main papers (those 
 20 tracks). A topic whose members are at least half from one track is scored: its label is right
 when, among the 20 track names, the majority track's name is the nearest to the label (cosine,
 bundled model); `label_track_cosine` is the mean cosine between label and majority-track name.
-Track names are used only to score; no labeller sees them.
+Track names are used only to score; no labeller sees them. "keyword_ceiling" (ours only) is the
+share of those topics that our label or one of our keywords would name right: the most a better
+choice among our own phrases could reach.
 
 Three labellers name the same topics: "ours" (labels.describe_groups with document and phrase
 embeddings), "current" (labels_ctfidf.describe_groups_ctfidf, the previous default) and
@@ -89,6 +91,17 @@ def ours(embed: MemoEmbedder, settings=None) -> Labeller:
     return label
 
 
+def our_phrases(embed: MemoEmbedder) -> Callable[[list[str], np.ndarray, np.ndarray], dict[int, list[str]]]:
+    """Our label and keywords of each topic: the phrases a better choice of label could have taken."""
+    from abstract_search.topics.labels import describe_groups
+
+    def phrases(texts, topics, vectors):
+        found = describe_groups(texts, topics.tolist(), embeddings=vectors, embed=embed)
+        return {d.group: [d.label, *d.keywords] for d in found}
+
+    return phrases
+
+
 def current(texts, topics, vectors) -> dict[int, str]:
     from abstract_search.topics.labels_ctfidf import describe_groups_ctfidf
 
@@ -139,6 +152,24 @@ def score(labels: dict[int, str], topics: np.ndarray, tracks: np.ndarray, embed:
     }
 
 
+def keyword_ceiling(phrases: dict[int, list[str]], topics: np.ndarray, tracks: np.ndarray, embed) -> list[bool]:
+    """Per topic with a majority track: whether its label or any of its keywords would be scored right.
+
+    The most any choice of label among our own keywords could reach (choosing by the track
+    names, which no labeller may see): the gap between it and our accuracy is the choice's.
+    """
+    names = sorted(set(tracks.tolist()))
+    name_vectors = embed(names)
+    right = []
+    for topic in sorted(t for t in set(topics.tolist()) if t >= 0):
+        members = tracks[topics == topic]
+        track, count = Counter(members.tolist()).most_common(1)[0]
+        if round(count / len(members), 3) >= MAJORITY:
+            nearest = np.argmax(embed(phrases[topic]) @ name_vectors.T, axis=1)
+            right.append(any(names[int(i)] == track for i in nearest))
+    return right
+
+
 def evaluate(papers: list[Paper], vectors: np.ndarray, labellers: dict[str, Labeller], embed) -> dict:
     """Every labeller on the same topics of these papers."""
     texts = [p.text for p in papers]
@@ -149,6 +180,8 @@ def evaluate(papers: list[Paper], vectors: np.ndarray, labellers: dict[str, Labe
         start = time.perf_counter()
         labels = labeller(texts, topics, vectors)
         results[name] = {**score(labels, topics, tracks, embed), "seconds": round(time.perf_counter() - start, 2)}
+    ceiling = keyword_ceiling(our_phrases(embed)(texts, topics, vectors), topics, tracks, embed)
+    results["ours"]["keyword_ceiling"] = round(float(np.mean(ceiling)), 4) if ceiling else 0.0
     return results
 
 
@@ -188,6 +221,9 @@ def evaluate_pooled(papers: list[Paper], vectors: np.ndarray, labellers: dict[st
             "sign_test_p": round(float(test.pvalue), 4) if test else 1.0,
         }
     pooled["paired"] = paired
+    phrases = our_phrases(embed)
+    ceiling = [r for topics in fits for r in keyword_ceiling(phrases(texts, topics, vectors), topics, tracks, embed)]
+    pooled["ours"]["keyword_ceiling"] = round(float(np.mean(ceiling)), 4)
     return pooled
 
 
@@ -253,12 +289,14 @@ def workshop_labels(embed: MemoEmbedder) -> list[dict]:
 
 
 def print_table(results: dict) -> None:
-    print(f"{'part':8s} {'labeller':20s} {'accuracy':>8s} {'cosine':>7s} {'scored':>6s} {'topics':>6s} {'sec':>6s}")
+    header = f"{'part':8s} {'labeller':20s} {'accuracy':>8s} {'cosine':>7s} {'scored':>6s} {'topics':>6s}"
+    print(f"{header} {'sec':>6s} {'keyword ceiling':>15s}")
     for part, figures in results.items():
         for name, f in figures.items():
+            ceiling = f"{f['keyword_ceiling']:15.3f}" if "keyword_ceiling" in f else ""
             print(
                 f"{part:8s} {name:20s} {f['label_accuracy']:8.3f} {f['label_track_cosine']:7.3f} "
-                f"{f['topics_scored']:6d} {f['n_topics']:6d} {f['seconds']:6.1f}"
+                f"{f['topics_scored']:6d} {f['n_topics']:6d} {f['seconds']:6.1f} {ceiling}"
             )
 
 
