@@ -127,17 +127,24 @@ def bertopic(texts, topics, vectors, stop_words: str | None = None) -> dict[int,
     return names
 
 
+def topic_tracks(topics: np.ndarray, tracks: np.ndarray) -> list[tuple[int, int, str, float]]:
+    """Each topic (outliers aside) with its size, its most frequent track and that track's share."""
+    rows = []
+    for topic in sorted(t for t in set(topics.tolist()) if t >= 0):
+        members = tracks[topics == topic]
+        track, count = Counter(members.tolist()).most_common(1)[0]
+        rows.append((topic, int(len(members)), track, round(count / len(members), 3)))
+    return rows
+
+
 def score(labels: dict[int, str], topics: np.ndarray, tracks: np.ndarray, embed: MemoEmbedder) -> dict:
     """Label accuracy and label-to-track cosine over the topics with a majority track."""
     names = sorted(set(tracks.tolist()))
     name_vectors = embed(names)
     rows = []
-    for topic in sorted(t for t in set(topics.tolist()) if t >= 0):
-        members = tracks[topics == topic]
-        track, count = Counter(members.tolist()).most_common(1)[0]
-        row = {"topic": topic, "size": int(len(members)), "label": labels[topic], "track": track}
-        row["share"] = round(count / len(members), 3)
-        if row["share"] >= MAJORITY:
+    for topic, size, track, share in topic_tracks(topics, tracks):
+        row = {"topic": topic, "size": size, "label": labels[topic], "track": track, "share": share}
+        if share >= MAJORITY:
             cosines = name_vectors @ embed([labels[topic]])[0]
             row["right"] = bool(names[int(np.argmax(cosines))] == track)
             row["cosine"] = round(float(cosines[names.index(track)]), 4)
@@ -161,10 +168,8 @@ def keyword_ceiling(phrases: dict[int, list[str]], topics: np.ndarray, tracks: n
     names = sorted(set(tracks.tolist()))
     name_vectors = embed(names)
     right = []
-    for topic in sorted(t for t in set(topics.tolist()) if t >= 0):
-        members = tracks[topics == topic]
-        track, count = Counter(members.tolist()).most_common(1)[0]
-        if round(count / len(members), 3) >= MAJORITY:
+    for topic, _, track, share in topic_tracks(topics, tracks):
+        if share >= MAJORITY:
             nearest = np.argmax(embed(phrases[topic]) @ name_vectors.T, axis=1)
             right.append(any(names[int(i)] == track for i in nearest))
     return right
