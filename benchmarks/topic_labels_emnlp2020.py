@@ -79,24 +79,20 @@ def fit_topics(vectors: np.ndarray, n_topics: int | None = None) -> np.ndarray:
 
 def ours(embed: MemoEmbedder, settings=None) -> Labeller:
     """Our labeller as the library calls it, or with other settings (for the grid)."""
-    from abstract_search.topics.labels import describe_groups, describe_groups_with
-
-    def label(texts, topics, vectors):
-        if settings is None:
-            found = describe_groups(texts, topics.tolist(), embeddings=vectors, embed=embed)
-        else:
-            found = describe_groups_with(texts, topics.tolist(), settings, embeddings=vectors, embed=embed)
-        return {d.group: d.label for d in found}
-
-    return label
+    phrases = our_phrases(embed, settings)
+    return lambda texts, topics, vectors: {g: found[0] for g, found in phrases(texts, topics, vectors).items()}
 
 
-def our_phrases(embed: MemoEmbedder) -> Callable[[list[str], np.ndarray, np.ndarray], dict[int, list[str]]]:
-    """Our label and keywords of each topic: the phrases a better choice of label could have taken."""
-    from abstract_search.topics.labels import describe_groups
+def our_phrases(
+    embed: MemoEmbedder, settings=None
+) -> Callable[[list[str], np.ndarray, np.ndarray], dict[int, list[str]]]:
+    """Our label, then keywords, of each topic: the phrases a better choice of label could have taken."""
+    from abstract_search.topics.labels import DEFAULT_SETTINGS, describe_groups_with
 
     def phrases(texts, topics, vectors):
-        found = describe_groups(texts, topics.tolist(), embeddings=vectors, embed=embed)
+        found = describe_groups_with(
+            texts, topics.tolist(), settings or DEFAULT_SETTINGS, embeddings=vectors, embed=embed
+        )
         return {d.group: [d.label, *d.keywords] for d in found}
 
     return phrases
