@@ -234,6 +234,7 @@ GRID = {
     "min_head_share": [0.0, 0.25, 0.5],
     "min_label_words": [1, 2],
     "pair_ratio": [0.5, 0.8, 2.0],
+    "specific_ratio": [0.5, 2.0],
 }
 
 

@@ -200,3 +200,43 @@ def test_real_model_labels_name_their_theme(real_embedder):
     labels = real_embedder.encode([d.label for d in described])
     assert ((labels @ names.T).argmax(axis=1) == np.arange(len(THEMES))).all(), [d.label for d in described]
     assert len({d.label.lower() for d in described}) == len(THEMES)
+
+
+ATTACKS = [
+    "Adversarial attacks on text classifiers: attacks change a few words.",
+    "We defend reading comprehension models against adversarial attacks and other attacks.",
+    "Universal adversarial attacks transfer; attacks succeed on many models.",
+    "Attacks on dialogue systems are cheap, and adversarial attacks are cheaper.",
+]
+TRANSLATION = [
+    "Neural machine translation of low-resource languages with back-translation.",
+    "Document-level machine translation with context.",
+    "Machine translation quality estimation for low-resource languages.",
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_lone_word_gives_way_to_the_phrase_that_says_which_kind(fake_embedder, mode):
+    texts, groups = ATTACKS + TRANSLATION, [0] * len(ATTACKS) + [1] * len(TRANSLATION)
+    label = describe(mode, texts, groups, fake_embedder)[0].label
+    assert label.lower().startswith("adversarial attacks"), label
+
+
+def test_without_the_rule_the_lone_word_names_the_group():
+    from dataclasses import replace
+
+    from abstract_search.topics.labels import DEFAULT_SETTINGS, describe_groups_with
+
+    texts, groups = ATTACKS + TRANSLATION, [0] * len(ATTACKS) + [1] * len(TRANSLATION)
+    never = replace(DEFAULT_SETTINGS, specific_ratio=2.0)
+    assert describe_groups_with(texts, groups, never)[0].label.lower().startswith("attacks")
+
+
+def test_a_preposition_never_starts_a_phrase():
+    texts = [
+        "Models like BERT learn syntax; probing models like BERT.",
+        "Probing encoders like BERT for syntax.",
+        "Syntax probing of encoders like BERT and RoBERTa.",
+    ]
+    described = describe_groups(texts + TRANSLATION, [0] * 3 + [1] * 3)
+    assert not any(k.lower().startswith("like") for k in (described[0].label, *described[0].keywords))

@@ -6,8 +6,9 @@ are shaped like noun phrases. The `pool` most distinctive by class-based TF-IDF 
 by how close each phrase's embedding is to the group's centre, so a phrase that names what the
 group is about beats one that is merely frequent in it; maximal marginal relevance (MMR) keeps
 the keywords from repeating each other. A label must end on a word that usually ends a phrase
-("visual" and "event" mostly modify a noun, and alone have lost it). Bigger groups choose their
-label first, and labels are distinct.
+("visual" and "event" mostly modify a noun, and alone have lost it), and a lone word gives way
+to the phrase the group uses it in when that is nearly as relevant ("gender bias", not "bias").
+Bigger groups choose their label first, and labels are distinct.
 
 Without embeddings the ranking is c-TF-IDF alone, under the same rules. The settings were chosen
 on one half of the EMNLP 2020 papers; benchmarks/topic_labels_emnlp2020.py reports the other.
@@ -15,6 +16,7 @@ on one half of the EMNLP 2020 papers; benchmarks/topic_labels_emnlp2020.py repor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -63,6 +65,9 @@ class LabelSettings:
         min_head_share: the share of its uses in which a label's last word ends a phrase, at least.
         pair_ratio: the label joins the best phrase and the next keyword ("A and B") when that
             keyword is at least this relevant relative to the first; above 1: never.
+        specific_ratio: a best phrase of one word gives way to the most relevant longer phrase
+            built on it ("attacks": "adversarial attacks") that is at least this relevant
+            relative to it; above 1: never.
     """
 
     pool: int = 40
@@ -72,6 +77,7 @@ class LabelSettings:
     min_head_share: float = 0.5
     pair_ratio: float = 0.5
     min_label_words: int = 1
+    specific_ratio: float = 0.5
 
 
 DEFAULT_SETTINGS = LabelSettings()
@@ -303,6 +309,8 @@ def label_options(
     heads = [i for i in heads if len(phrases[i].split()) >= settings.min_label_words] + [
         i for i in heads if len(phrases[i].split()) < settings.min_label_words
     ]
+    if heads:
+        heads = _specific_first(heads, phrases, relevance, settings.specific_ratio)
     # A phrase whose last word mostly modifies another names the group only when nothing else can.
     options = [phrases[i] for i in heads + [i for i in nameable if i not in heads]]
     if heads:
@@ -313,6 +321,24 @@ def label_options(
             if len(pair.split()) <= max_words:
                 options.insert(0, pair)
     return options
+
+
+def _specific_first(heads: list[int], phrases: Sequence[str], relevance: np.ndarray, ratio: float) -> list[int]:
+    """`heads` with a lone first word replaced at the front by the best longer phrase built on it.
+
+    A word alone ("bias", "generation") leaves the reader to guess which kind; the phrase the
+    group uses it in ("gender bias", "text generation") says it, when it is nearly as relevant.
+    A hyphenated compound counts as built on each of its parts ("aspect-based sentiment analysis").
+    """
+    word = phrases[heads[0]]
+    if " " in word:
+        return heads
+    limit = ratio * relevance[heads[0]]
+    longer = next(
+        (i for i in heads if " " in phrases[i] and relevance[i] >= limit and word in re.split(r"[ -]", phrases[i])),
+        None,
+    )
+    return heads if longer is None else [longer] + [i for i in heads if i != longer]
 
 
 def _says_the_same(first: str, second: str) -> bool:

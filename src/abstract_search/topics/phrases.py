@@ -45,10 +45,14 @@ _NOT_A_START = re.compile(r"(?:(?<!a|i|p)(?<!mb)ly|izes?|ify|ifies)$")
 _ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ful|able|ible)$")
 
 
+# Prepositions scikit-learn's list lacks: "models like BERT" must not yield "like BERT".
+MISSING_PREPOSITIONS = frozenset("like unlike versus vs".split())
+
+
 def stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | SCIENTIFIC_BOILERPLATE
+    return frozenset(ENGLISH_STOP_WORDS) | SCIENTIFIC_BOILERPLATE | MISSING_PREPOSITIONS
 
 
 def word_runs(text: str, stop: frozenset[str]) -> list[list[str]]:
