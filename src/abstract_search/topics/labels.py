@@ -309,8 +309,7 @@ def label_options(
     heads = [i for i in heads if len(phrases[i].split()) >= settings.min_label_words] + [
         i for i in heads if len(phrases[i].split()) < settings.min_label_words
     ]
-    if heads:
-        heads = _specific_first(heads, phrases, relevance, settings.specific_ratio)
+    heads = _specific_first(heads, phrases, relevance, settings.specific_ratio)
     # A phrase whose last word mostly modifies another names the group only when nothing else can.
     options = [phrases[i] for i in heads + [i for i in nameable if i not in heads]]
     if heads:
@@ -330,9 +329,9 @@ def _specific_first(heads: list[int], phrases: Sequence[str], relevance: np.ndar
     group uses it in ("gender bias", "text generation") says it, when it is nearly as relevant.
     A hyphenated compound counts as built on each of its parts ("aspect-based sentiment analysis").
     """
-    word = phrases[heads[0]]
-    if " " in word:
+    if not heads or " " in phrases[heads[0]]:
         return heads
+    word = phrases[heads[0]]
     limit = ratio * relevance[heads[0]]
     longer = next(
         (i for i in heads if " " in phrases[i] and relevance[i] >= limit and word in re.split(r"[ -]", phrases[i])),
